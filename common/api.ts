@@ -83,9 +83,23 @@ export interface DeepscanApi {
   listEvidence(caseId: string): Promise<Result<EvidenceRow[]>>;
   startAnalysis(req: AnalysisRequest): Promise<Result<TaskInfo>>;
   cancelAnalysis(taskId: string): Promise<Result<TaskInfo>>;
+  /** Summary of a case opened earlier in this workstation home (e.g. after a renderer reload). */
+  getCase(caseId: string): Promise<Result<CaseSummary>>;
   /** Subscribe to task events; returns an unsubscribe function. */
   onTaskEvent(listener: (event: TaskEvent) => void): () => void;
 }
+
+/**
+ * Operations only a desktop host can offer (native dialogs). Not part of the engine service:
+ * main/ipc implements them with Electron; a browser-hosted variant simply lacks them.
+ */
+export interface HostApi {
+  /** Native "choose folder" dialog; `null` when the user cancelled. */
+  pickFolder(): Promise<Result<string | null>>;
+}
+
+/** What the renderer sees as `window.deepscan` (host operations are optional). */
+export type DeepscanClient = DeepscanApi & Partial<HostApi>;
 
 /** IPC channel names, one per operation (never a generic "invoke anything" channel). */
 export const IPC_CHANNELS = {
@@ -93,5 +107,7 @@ export const IPC_CHANNELS = {
   listEvidence: 'deepscan:list-evidence',
   startAnalysis: 'deepscan:start-analysis',
   cancelAnalysis: 'deepscan:cancel-analysis',
+  getCase: 'deepscan:get-case',
+  pickFolder: 'deepscan:pick-folder',
   taskEvent: 'deepscan:task-event',
 } as const;

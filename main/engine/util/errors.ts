@@ -23,6 +23,7 @@ export type DeepscanErrorCode =
   | 'model-invalid'
   | 'checkpoint-invalid'
   | 'inference-failed'
+  | 'image-invalid'
   | 'internal';
 
 export class DeepscanError extends Error {

@@ -1,0 +1,167 @@
+import { writeFile } from 'node:fs/promises';
+import { openCase } from '../engine/case/open-case.js';
+import { analyzeCase, type AnalysisEvent } from '../engine/pipeline/analyze-case.js';
+import { buildCaseJson, type CaseJson } from '../engine/report/case-json.js';
+import { verifyAuditChain } from '../engine/store/audit.js';
+import { intOption, parse, UsageError } from './args.js';
+import { formatTable, ProgressOutput } from './progress.js';
+
+export const HELP = {
+  main: `deepscan — forensic deepfake analysis of the videos in a case folder
+
+Usage:
+  deepscan analyze <case-folder> [--frames N] [--json FILE] [--name NAME] [--number NO] [--examiner NAME]
+  deepscan info <case-folder> [--json]
+  deepscan audit verify <case-folder>
+  deepscan models import <checkpoint.pth>... | list [--json] | remove <id>
+  deepscan <command> --help
+
+The evidence folder is only ever read. Case data lives in $DEEPSCAN_HOME/cases/<case-id>/
+(default: your per-user application data folder).`,
+  analyze: `deepscan analyze <case-folder> [options]
+
+Hashes every file in the folder (SHA-256), verifies files seen before against their
+registered hash, and analyses each video and still image. Items already analysed with the
+same parameters and stage versions are skipped, so an interrupted run resumes.
+
+Options:
+  --frames N        frames sampled per video (default 32, as the reference system)
+  --json FILE       write the case results as JSON (see README, "JSON contract"); "-" for stdout
+  --name NAME       case name (default: the folder's name)
+  --number NO       case number
+  --examiner NAME   examiner recorded in the audit log
+  -h, --help        this help
+
+Exit status: 0 when the run finished (bad evidence files are reported, not fatal),
+1 on a fatal error (e.g. the folder does not exist), 2 on a usage error, 130 when cancelled.`,
+  info: `deepscan info <case-folder> [--json]
+
+Shows the case, its evidence with hashes and status, and the audit chain's state.
+Reads the case database only; it does not re-hash the evidence.`,
+  audit: `deepscan audit verify <case-folder>
+
+Recomputes the hash chain of the case's audit log. Exit status 0 when every entry
+verifies, 3 when the chain is broken (the first broken entry is named).`,
+};
+
+export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parse(args, {
+    frames: { type: 'string' }, json: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' }, examiner: { type: 'string' },
+  });
+  if (values.help) return help(out, HELP.analyze);
+  if (positionals.length !== 1) throw new UsageError('analyze takes exactly one case folder');
+  const frames = intOption(values.frames as string | undefined, '--frames', 1, 1000);
+  const progress = new ProgressOutput();
+  const controller = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress.log('Cancelling: finishing the current write, no partial results are kept… (Ctrl-C again to force)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  const c = await openCase({ folder: positionals[0], name: values.name as string | undefined, number: values.number as string | undefined, examiner: values.examiner as string | undefined });
+  try {
+    const summary = await analyzeCase(c, { params: frames ? { frames } : {}, signal: controller.signal, onEvent: (e) => report(progress, e) });
+    progress.clear();
+    const json = buildCaseJson(c.store);
+    out.write(`${summaryTable(json)}\n`);
+    out.write(`\nRun ${summary.runId}: ${summary.status}. ${summary.analyzed} analysed, ${summary.skipped} unchanged (skipped), ${summary.unreadable} unreadable; ` +
+      `${summary.ingest.registered} newly registered, ${summary.ingest.integrityFailures} integrity failure(s).\n`);
+    out.write(`Case ${json.case.id} — audit chain ${json.case.audit.ok ? 'verified' : 'BROKEN'} (${json.case.audit.entries} entries, head ${json.case.audit.headHash.slice(0, 16)}…)\n`);
+    if (values.json) await writeJson(values.json as string, json, out);
+    if (summary.status === 'cancelled') return 130;
+    if (summary.status === 'failed') {
+      process.stderr.write(`deepscan: analysis failed: ${summary.error}\n`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+    c.store.close();
+  }
+}
+
+export async function cmdInfo(args: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' } });
+  if (values.help) return help(out, HELP.info);
+  if (positionals.length !== 1) throw new UsageError('info takes exactly one case folder');
+  const c = await openCase({ folder: positionals[0], mustExist: true });
+  try {
+    const json = buildCaseJson(c.store);
+    if (values.json) {
+      out.write(`${JSON.stringify(json, null, 2)}\n`);
+      return 0;
+    }
+    const k = json.case;
+    out.write(`Case      ${k.name}${k.number ? ` (no. ${k.number})` : ''}\nCase id   ${k.id}\nExaminer  ${k.examiner ?? '—'}\nFolder    ${k.folder}\nCreated   ${k.createdAt}\n`);
+    out.write(`Audit     ${k.audit.ok ? 'chain verified' : 'CHAIN BROKEN'}, ${k.audit.entries} entries, head ${k.audit.headHash}\n`);
+    if (k.lastRun) out.write(`Last run  #${k.lastRun.id} ${k.lastRun.status}, ${k.lastRun.startedAt}, params ${JSON.stringify(k.lastRun.params)}\n`);
+    out.write(`\n${summaryTable(json)}\n`);
+    return 0;
+  } finally {
+    c.store.close();
+  }
+}
+
+export async function cmdAudit(args: string[], out: NodeJS.WritableStream): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') return help(out, HELP.audit);
+  if (sub !== 'verify') throw new UsageError(`unknown audit command "${sub}" (expected "verify")`);
+  const { values, positionals } = parse(rest, {});
+  if (values.help) return help(out, HELP.audit);
+  if (positionals.length !== 1) throw new UsageError('audit verify takes exactly one case folder');
+  const c = await openCase({ folder: positionals[0], mustExist: true, readonly: true });
+  try {
+    const v = verifyAuditChain(c.store.db);
+    if (v.ok) {
+      out.write(`Audit chain verified: ${v.entries} entries, head hash ${v.headHash}\n`);
+      return 0;
+    }
+    out.write(`Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.problem}\n`);
+    return 3;
+  } finally {
+    c.store.close();
+  }
+}
+
+function report(p: ProgressOutput, e: AnalysisEvent): void {
+  switch (e.type) {
+    case 'verify-progress':
+      p.update('Verifying ', e.total ? e.done / e.total : 1, `${e.done}/${e.total} ${e.path}`);
+      break;
+    case 'item-progress':
+      p.update('Analysing ', (e.index + e.fraction) / Math.max(1, e.total), `${e.index + 1}/${e.total} ${e.stage} ${e.path}`);
+      break;
+    case 'item-finished':
+      if (!e.skipped) p.log(`${e.status === 'analyzed' ? '✓' : '✗'} ${e.path}${e.error ? ` — ${e.error}` : ''}`);
+      break;
+    default:
+      break;
+  }
+}
+
+function summaryTable(json: CaseJson): string {
+  const rows = json.evidence.map((e) => [
+    e.path, e.kind, e.status, e.sha256 ? e.sha256.slice(0, 12) : '—', e.frameCount === null ? '—' : String(e.frameCount),
+    e.width ? `${e.width}×${e.height}` : '—', String(e.frames.length), e.error ? oneLine(e.error, 70) : '',
+  ]);
+  return formatTable(['Evidence', 'Kind', 'Status', 'SHA-256', 'Frames', 'Size', 'Sampled', 'Note'], rows);
+}
+
+function oneLine(s: string, n: number): string {
+  const t = s.replace(/\s+/g, ' ');
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+}
+
+async function writeJson(target: string, json: CaseJson, out: NodeJS.WritableStream): Promise<void> {
+  const text = `${JSON.stringify(json, null, 2)}\n`;
+  if (target === '-') out.write(text);
+  else await writeFile(target, text);
+}
+
+function help(out: NodeJS.WritableStream, text: string): number {
+  out.write(`${text}\n`);
+  return 0;
+}

@@ -1,0 +1,133 @@
+/**
+ * Numbered schema migrations. Each runs inside one transaction together with the
+ * `user_version` bump, so a case database is always at exactly one known version.
+ * Never edit a released migration: add the next number instead.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'case, evidence, integrity, runs, analyses, frames, audit log',
+    sql: `
+      CREATE TABLE case_info (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        number TEXT,
+        examiner TEXT,
+        folder TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by_version TEXT NOT NULL
+      );
+
+      -- One row per file found in the evidence folder. sha256 is the hash taken when the file
+      -- was first registered and is never overwritten: later hashes are compared against it.
+      CREATE TABLE evidence (
+        id INTEGER PRIMARY KEY,
+        rel_path TEXT NOT NULL UNIQUE,
+        size INTEGER,
+        mtime_ms REAL,
+        sha256 TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('video', 'image', 'other')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'analyzed', 'unreadable', 'not-media', 'integrity-failed')),
+        error_code TEXT,
+        error TEXT,
+        integrity TEXT NOT NULL DEFAULT 'unverified' CHECK (integrity IN ('ok', 'changed', 'missing', 'unverified')),
+        first_seen_at TEXT NOT NULL,
+        last_verified_at TEXT,
+        container TEXT,
+        codec TEXT,
+        pixel_format TEXT,
+        duration_sec REAL,
+        fps REAL,
+        width INTEGER,
+        height INTEGER,
+        rotation INTEGER,
+        frame_count INTEGER,
+        frame_count_source TEXT,
+        container_frame_count INTEGER,
+        audio_codecs TEXT,
+        video_stream_index INTEGER
+      );
+
+      -- Lasting record of every integrity failure (a file changed or vanished after registration).
+      CREATE TABLE integrity_events (
+        id INTEGER PRIMARY KEY,
+        evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        detected_at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('changed', 'missing')),
+        expected_sha256 TEXT,
+        observed_sha256 TEXT,
+        expected_size INTEGER,
+        observed_size INTEGER,
+        observed_mtime_ms REAL
+      );
+
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'cancelled', 'failed', 'interrupted')),
+        params TEXT NOT NULL,
+        software_version TEXT NOT NULL,
+        stage_versions TEXT NOT NULL,
+        execution_provider TEXT,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        error TEXT
+      );
+
+      -- The current analysis of one evidence item: written in one transaction with its frames,
+      -- replaced as a whole when the item is analysed again with other parameters.
+      CREATE TABLE analyses (
+        id INTEGER PRIMARY KEY,
+        evidence_id INTEGER NOT NULL UNIQUE REFERENCES evidence(id) ON DELETE CASCADE,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        evidence_sha256 TEXT NOT NULL,
+        params_key TEXT NOT NULL,
+        params TEXT NOT NULL,
+        stage_versions TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('analyzed', 'unreadable')),
+        error_code TEXT,
+        error TEXT,
+        frame_indices TEXT,
+        completed_at TEXT NOT NULL
+      );
+
+      CREATE TABLE frames (
+        id INTEGER PRIMARY KEY,
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        sample_no INTEGER NOT NULL,
+        frame_index INTEGER NOT NULL,
+        pts_sec REAL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        preview_jpeg BLOB NOT NULL,
+        UNIQUE (analysis_id, sample_no)
+      );
+      CREATE INDEX frames_by_evidence ON frames (evidence_id, sample_no);
+
+      -- Append-only, hash-chained audit log: each entry's hash covers the previous entry's hash.
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

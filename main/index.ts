@@ -1,0 +1,168 @@
+/**
+ * Electron main process: one locked-down window that shows the built renderer from the
+ * app://deepscan origin, and the IPC bridge to the engine service. All forensic logic lives
+ * in main/engine (plain Node); this file only wires it to Electron.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { app, BrowserWindow, protocol, session, type Session, type WebContents } from 'electron';
+import { createWorkstationService } from './engine/service/index.js';
+import { registerIpc } from './ipc/register.js';
+import { APP_ORIGIN, isAppUrl } from './ipc/validate.js';
+
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const RENDERER_DIR = path.join(import.meta.dirname, '..', 'renderer');
+const PRELOAD = path.join(import.meta.dirname, '..', 'preload', 'index.cjs');
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** Permissions the page may have: writing plain text to the clipboard (copy a hash). Nothing else. */
+const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+app.enableSandbox();
+
+function securityHeaders(contentType: string): Record<string, string> {
+  return {
+    'Content-Type': contentType,
+    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+    'X-Content-Type-Options': 'nosniff',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Referrer-Policy': 'no-referrer',
+  };
+}
+
+/** Serves files of the built renderer, and nothing outside its folder. */
+async function serveRenderer(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || !isAppUrl(request.url)) return new Response('Not found', { status: 404 });
+  let rel: string;
+  try {
+    rel = decodeURIComponent(url.pathname);
+  } catch {
+    return new Response('Bad request', { status: 400 });
+  }
+  if (rel === '/' || rel === '') rel = '/index.html';
+  const file = path.resolve(RENDERER_DIR, `.${rel}`);
+  if (rel.includes('\0') || (file !== RENDERER_DIR && !file.startsWith(RENDERER_DIR + path.sep))) {
+    return new Response('Not found', { status: 404 });
+  }
+  const type = MIME[path.extname(file).toLowerCase()];
+  if (type === undefined) return new Response('Not found', { status: 404 });
+  try {
+    const body = await readFile(file);
+    return new Response(new Uint8Array(body), { status: 200, headers: securityHeaders(type) });
+  } catch {
+    return new Response('Not found', { status: 404 });
+  }
+}
+
+function lockDownSession(ses: Session): void {
+  ses.protocol.handle('app', serveRenderer);
+  // No remote content: only our origin, devtools, and in-page data:/blob: URLs load.
+  ses.webRequest.onBeforeRequest((details, callback) => {
+    const ok = isAppUrl(details.url) || /^(devtools|data|blob):/i.test(details.url);
+    callback({ cancel: !ok });
+  });
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(ALLOWED_PERMISSIONS.has(permission)));
+  ses.setPermissionCheckHandler((_wc, permission) => ALLOWED_PERMISSIONS.has(permission));
+  ses.setDevicePermissionHandler(() => false);
+  ses.on('will-download', (event) => event.preventDefault());
+}
+
+/** Applied to every web contents the app ever creates (defence in depth). */
+function lockDownContents(contents: WebContents): void {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1360,
+    height: 860,
+    minWidth: 960,
+    minHeight: 600,
+    show: false,
+    title: 'Deepscan',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: PRELOAD,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  return win;
+}
+
+function main(): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  const log = (message: string, error: unknown): void => {
+    console.error(`[deepscan] ${message}`, error ?? '');
+  };
+
+  app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
+
+  void app.whenReady().then(async () => {
+    lockDownSession(session.defaultSession);
+    const service = createWorkstationService({ home: process.env.DEEPSCAN_HOME });
+    const win = createWindow();
+    const unregister = registerIpc({ service, window: win, log });
+    win.on('closed', unregister);
+    app.on('second-instance', () => {
+      if (win.isDestroyed()) return;
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    });
+    await win.loadURL(`${APP_ORIGIN}/index.html`);
+  });
+
+  app.on('window-all-closed', () => app.quit());
+}
+
+main();

@@ -1,0 +1,137 @@
+/**
+ * One handler per IPC channel. Each takes the raw argument list exactly as it arrived from the
+ * renderer, validates it, calls the service and always resolves to a Result: thrown errors
+ * become `{ ok: false, error: { code, message, file? } }` and nothing else (no stack, no
+ * cause chain, no extra properties) crosses the boundary.
+ *
+ * No Electron here: register.ts binds these to ipcMain; tests call them directly.
+ */
+import { IPC_CHANNELS, type CaseSummary, type DeepscanApi, type EvidenceRow, type TaskInfo } from '../../common/api.js';
+import { fail, ok, type ApiError, type Result } from '../../common/result.js';
+import { validateAnalysisRequest, validateArity, validateId, validateOpenCaseRequest } from './validate.js';
+
+/** Host capabilities that need the window (native dialogs); absent in headless use. */
+export interface IpcHost {
+  /** Shows a folder chooser; resolves to the absolute path, or null when cancelled. */
+  pickFolder(): Promise<string | null>;
+}
+
+interface InvokeResults {
+  openCase: CaseSummary;
+  listEvidence: EvidenceRow[];
+  getCase: CaseSummary;
+  startAnalysis: TaskInfo;
+  cancelAnalysis: TaskInfo;
+  pickFolder: string | null;
+}
+
+export type InvokeOperation = keyof InvokeResults;
+export type InvokeChannel = (typeof IPC_CHANNELS)[InvokeOperation];
+export type IpcHandler<T> = (args: unknown[]) => Promise<Result<T>>;
+export type IpcHandlers = {
+  [K in InvokeOperation as (typeof IPC_CHANNELS)[K]]: IpcHandler<InvokeResults[K]>;
+};
+
+export interface IpcHandlerOptions {
+  host?: IpcHost;
+  /** Receives unexpected errors with their stacks (main-process log); never sent to the renderer. */
+  log?: (message: string, error: unknown) => void;
+}
+
+const MAX_MESSAGE = 2000;
+const MAX_FILE = 4096;
+const CODE_RE = /^[a-z][a-z0-9-]{0,63}$/;
+
+function clip(s: string, max: number): string {
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/**
+ * Shapes any thrown value or service error into a plain ApiError. Errors that carry a stable
+ * lower-case code (the engine's DeepscanError) keep code, message and file; anything else is
+ * reported as `internal` with its message only.
+ */
+export function toApiError(e: unknown, op: string): ApiError {
+  if (typeof e === 'object' && e !== null) {
+    const rec = e as { code?: unknown; message?: unknown; file?: unknown };
+    const message = typeof rec.message === 'string' && rec.message.length > 0 ? rec.message : `${op} failed.`;
+    if (typeof rec.code === 'string' && CODE_RE.test(rec.code)) {
+      const err: ApiError = { code: rec.code, message: clip(message, MAX_MESSAGE) };
+      if (typeof rec.file === 'string' && rec.file.length > 0) err.file = clip(rec.file, MAX_FILE);
+      return err;
+    }
+    return { code: 'internal', message: clip(`${op} failed: ${message}`, MAX_MESSAGE) };
+  }
+  if (typeof e === 'string' && e.length > 0) return { code: 'internal', message: clip(`${op} failed: ${e}`, MAX_MESSAGE) };
+  return { code: 'internal', message: `${op} failed.` };
+}
+
+function isResult(value: unknown): value is Result<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as { ok?: unknown; error?: unknown };
+  return v.ok === true ? 'value' in v : v.ok === false && typeof v.error === 'object' && v.error !== null;
+}
+
+/** Runs a service call; passes its Result through (error re-shaped) and catches anything thrown. */
+async function guard<T>(op: string, call: () => Promise<Result<T>>, log: IpcHandlerOptions['log']): Promise<Result<T>> {
+  try {
+    const result: unknown = await call();
+    if (!isResult(result)) {
+      log?.(`${op}: service returned a value that is not a Result`, result);
+      return fail({ code: 'internal', message: `${op} failed: the service returned an invalid result.` });
+    }
+    if (result.ok) return result as Result<T>;
+    return fail(toApiError(result.error, op));
+  } catch (e) {
+    const error = toApiError(e, op);
+    if (error.code === 'internal') log?.(`${op} threw`, e);
+    return fail(error);
+  }
+}
+
+export function createIpcHandlers(service: DeepscanApi, options: IpcHandlerOptions = {}): IpcHandlers {
+  const { host, log } = options;
+  return {
+    [IPC_CHANNELS.openCase]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'openCase');
+      if (!arity.ok) return arity;
+      const req = validateOpenCaseRequest(args[0]);
+      if (!req.ok) return req;
+      return guard('openCase', () => service.openCase(req.value), log);
+    },
+    [IPC_CHANNELS.listEvidence]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'listEvidence');
+      if (!arity.ok) return arity;
+      const caseId = validateId(args[0], 'caseId');
+      if (!caseId.ok) return caseId;
+      return guard('listEvidence', () => service.listEvidence(caseId.value), log);
+    },
+    [IPC_CHANNELS.getCase]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'getCase');
+      if (!arity.ok) return arity;
+      const caseId = validateId(args[0], 'caseId');
+      if (!caseId.ok) return caseId;
+      return guard('getCase', () => service.getCase(caseId.value), log);
+    },
+    [IPC_CHANNELS.startAnalysis]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'startAnalysis');
+      if (!arity.ok) return arity;
+      const req = validateAnalysisRequest(args[0]);
+      if (!req.ok) return req;
+      return guard('startAnalysis', () => service.startAnalysis(req.value), log);
+    },
+    [IPC_CHANNELS.cancelAnalysis]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'cancelAnalysis');
+      if (!arity.ok) return arity;
+      const taskId = validateId(args[0], 'taskId');
+      if (!taskId.ok) return taskId;
+      return guard('cancelAnalysis', () => service.cancelAnalysis(taskId.value), log);
+    },
+    [IPC_CHANNELS.pickFolder]: async (args: unknown[]) => {
+      const arity = validateArity(args, 0, 'pickFolder');
+      if (!arity.ok) return arity;
+      if (!host) return fail({ code: 'unsupported', message: 'Folder dialogs are not available in this host.' });
+      return guard('pickFolder', async () => ok(await host.pickFolder()), log);
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isAppUrl,
+  LIMITS,
+  validateAnalysisRequest,
+  validateArity,
+  validateFolder,
+  validateFrames,
+  validateId,
+  validateOpenCaseRequest,
+} from './validate.js';
+
+const ABS = process.platform === 'win32' ? 'C:\\evidence\\case-1' : '/evidence/case-1';
+
+function errorOf(r: { ok: boolean; error?: { code: string; message: string } }): string {
+  expect(r.ok).toBe(false);
+  expect(r.error?.code).toBe('invalid-argument');
+  return r.error?.message ?? '';
+}
+
+describe('validateOpenCaseRequest', () => {
+  it('accepts a folder alone and with all optional fields', () => {
+    expect(validateOpenCaseRequest({ folder: ABS })).toEqual({ ok: true, value: { folder: ABS } });
+    const full = { folder: ABS, name: 'Harbour fraud', number: '2026-0042', examiner: 'J. Doe' };
+    expect(validateOpenCaseRequest(full)).toEqual({ ok: true, value: full });
+  });
+
+  it('does not copy unexpected keys through (returns a fresh object)', () => {
+    const r = validateOpenCaseRequest({ folder: ABS, name: undefined });
+    expect(r).toEqual({ ok: true, value: { folder: ABS } });
+    expect(r.ok && 'name' in r.value).toBe(false);
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', ABS],
+    ['an array', [ABS]],
+    ['a number', 1],
+    ['a class instance', new Date()],
+    ['no folder', {}],
+  ])('rejects %s', (_label, value) => {
+    errorOf(validateOpenCaseRequest(value));
+  });
+
+  it('rejects unknown keys, __proto__ included', () => {
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS, evil: 1 }))).toMatch(/unknown field "evil"/);
+    expect(errorOf(validateOpenCaseRequest(JSON.parse(`{"folder":${JSON.stringify(ABS)},"__proto__":{"x":1}}`)))).toMatch(
+      /unknown field "__proto__"/,
+    );
+  });
+
+  it('rejects relative, empty, NUL-bearing and over-long folders', () => {
+    expect(errorOf(validateOpenCaseRequest({ folder: 'evidence/case-1' }))).toMatch(/absolute/);
+    expect(errorOf(validateOpenCaseRequest({ folder: '../../etc' }))).toMatch(/absolute/);
+    expect(errorOf(validateOpenCaseRequest({ folder: '' }))).toMatch(/empty/);
+    expect(errorOf(validateOpenCaseRequest({ folder: `${ABS}\u0000x` }))).toMatch(/NUL/);
+    expect(errorOf(validateOpenCaseRequest({ folder: `${ABS}\nx` }))).toMatch(/control/);
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS + 'a'.repeat(LIMITS.folder) }))).toMatch(/too long/);
+  });
+
+  it('rejects wrong types and bad text in optional fields', () => {
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS, name: 42 }))).toMatch(/name must be a string/);
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS, number: null }))).toMatch(/number must be a string, got null/);
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS, examiner: 'x'.repeat(LIMITS.examiner + 1) }))).toMatch(/too long/);
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS, name: 'a\u0000b' }))).toMatch(/NUL/);
+    expect(errorOf(validateOpenCaseRequest({ folder: ABS, name: 'a\u001bb' }))).toMatch(/control/);
+  });
+});
+
+describe('validateAnalysisRequest / validateFrames', () => {
+  it('accepts a case id with and without frames', () => {
+    expect(validateAnalysisRequest({ caseId: 'c1' })).toEqual({ ok: true, value: { caseId: 'c1' } });
+    expect(validateAnalysisRequest({ caseId: 'c1', frames: 32 })).toEqual({ ok: true, value: { caseId: 'c1', frames: 32 } });
+    expect(validateFrames(1).ok).toBe(true);
+    expect(validateFrames(1000).ok).toBe(true);
+  });
+
+  it.each([0, -1, 1001, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '32', null, 1e9])('rejects frames = %s', (frames) => {
+    errorOf(validateAnalysisRequest({ caseId: 'c1', frames }));
+  });
+
+  it('rejects unknown keys and bad case ids', () => {
+    expect(errorOf(validateAnalysisRequest({ caseId: 'c1', model: 'x' }))).toMatch(/unknown field/);
+    errorOf(validateAnalysisRequest({ frames: 3 }));
+    errorOf(validateAnalysisRequest({ caseId: 7 }));
+  });
+});
+
+describe('validateId', () => {
+  it('accepts opaque tokens', () => {
+    for (const id of ['c1', '2026-0042', '0b6f7c1e-4c7a-4d0e-9a53-1b6b9e2f0a11', 'task_12.3']) {
+      expect(validateId(id, 'caseId')).toEqual({ ok: true, value: id });
+    }
+  });
+  it.each(['', '..', '.', 'a/b', 'a\\b', ' a', 'a\u0000', 'a\n', 'x'.repeat(LIMITS.id + 1)])('rejects %j', (id) => {
+    errorOf(validateId(id, 'caseId'));
+  });
+  it('rejects non-strings', () => {
+    errorOf(validateId(undefined, 'caseId'));
+    errorOf(validateId({ toString: () => 'c1' }, 'caseId'));
+  });
+});
+
+describe('validateFolder / validateArity / isAppUrl', () => {
+  it('checks folders on their own', () => {
+    expect(validateFolder(ABS).ok).toBe(true);
+    errorOf(validateFolder('relative'));
+  });
+  it('checks argument counts', () => {
+    expect(validateArity(['a'], 1, 'op').ok).toBe(true);
+    expect(errorOf(validateArity([], 1, 'op'))).toMatch(/takes 1 argument, got 0/);
+    expect(errorOf(validateArity(['a', 'b'], 1, 'op'))).toMatch(/got 2/);
+    expect(errorOf(validateArity(['a'], 0, 'op'))).toMatch(/takes 0 arguments/);
+  });
+  it('recognises only our app origin', () => {
+    expect(isAppUrl('app://deepscan/index.html')).toBe(true);
+    expect(isAppUrl('app://deepscan/')).toBe(true);
+    for (const url of [
+      'app://evil/index.html',
+      'app://deepscan.evil/index.html',
+      'app://user@deepscan/index.html',
+      'https://deepscan/index.html',
+      'file:///index.html',
+      'about:blank',
+      '',
+      'not a url',
+      42,
+      null,
+    ]) {
+      expect(isAppUrl(url), String(url)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * Preload for the sandboxed renderer. Sandboxed preloads are CommonJS and may only require a
+ * handful of modules ('electron' among them), so nothing from common/ is imported at runtime:
+ * the channel names are repeated here and preload/index.test.ts checks that they match
+ * IPC_CHANNELS exactly.
+ *
+ * Exposes `window.deepscan`: one function per operation, each a single `ipcRenderer.invoke`
+ * with one argument. ipcRenderer itself is never exposed.
+ */
+import type { DeepscanApi, HostApi, TaskEvent } from '../common/api.js';
+import type { Result } from '../common/result.js';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { contextBridge, ipcRenderer } = require('electron') as typeof import('electron');
+
+const CHANNELS = {
+  openCase: 'deepscan:open-case',
+  listEvidence: 'deepscan:list-evidence',
+  startAnalysis: 'deepscan:start-analysis',
+  cancelAnalysis: 'deepscan:cancel-analysis',
+  getCase: 'deepscan:get-case',
+  pickFolder: 'deepscan:pick-folder',
+  taskEvent: 'deepscan:task-event',
+} as const;
+
+function invoke<T>(channel: string, ...args: unknown[]): Promise<Result<T>> {
+  return ipcRenderer.invoke(channel, ...args) as Promise<Result<T>>;
+}
+
+const api: DeepscanApi & HostApi = {
+  openCase: (req) => invoke(CHANNELS.openCase, req),
+  listEvidence: (caseId) => invoke(CHANNELS.listEvidence, caseId),
+  getCase: (caseId) => invoke(CHANNELS.getCase, caseId),
+  startAnalysis: (req) => invoke(CHANNELS.startAnalysis, req),
+  cancelAnalysis: (taskId) => invoke(CHANNELS.cancelAnalysis, taskId),
+  pickFolder: () => invoke(CHANNELS.pickFolder),
+  onTaskEvent(listener: (event: TaskEvent) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('onTaskEvent expects a function.');
+    // Drop the IpcRendererEvent: it carries `sender` (the ipcRenderer) and must not reach the page.
+    const wrapped = (_event: unknown, payload: TaskEvent): void => listener(payload);
+    ipcRenderer.on(CHANNELS.taskEvent, wrapped);
+    return () => {
+      ipcRenderer.removeListener(CHANNELS.taskEvent, wrapped);
+    };
+  },
+};
+
+contextBridge.exposeInMainWorld('deepscan', Object.freeze(api));

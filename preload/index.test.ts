@@ -1,0 +1,99 @@
+/**
+ * Loads the preload the way a sandboxed renderer does (CommonJS, a `require` that only knows
+ * 'electron') against a fake electron, and checks what it exposes.
+ */
+import { readFileSync } from 'node:fs';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import { IPC_CHANNELS, type DeepscanApi, type HostApi, type TaskEvent } from '../common/api.js';
+
+type Listener = (event: unknown, payload: unknown) => void;
+
+function loadPreload() {
+  const source = readFileSync(new URL('./index.cts', import.meta.url), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  });
+  const exposed: Record<string, unknown> = {};
+  const invokes: unknown[][] = [];
+  const listeners = new Map<string, Set<Listener>>();
+  const required: string[] = [];
+  const fakeElectron = {
+    contextBridge: {
+      exposeInMainWorld(key: string, value: unknown) {
+        exposed[key] = value;
+      },
+    },
+    ipcRenderer: {
+      invoke: async (...args: unknown[]) => (invokes.push(args), { ok: true, value: null }),
+      on(channel: string, l: Listener) {
+        if (!listeners.has(channel)) listeners.set(channel, new Set());
+        listeners.get(channel)?.add(l);
+      },
+      removeListener(channel: string, l: Listener) {
+        listeners.get(channel)?.delete(l);
+      },
+    },
+  };
+  const sandboxRequire = (id: string): unknown => {
+    required.push(id);
+    if (id === 'electron') return fakeElectron;
+    throw new Error(`module not available in a sandboxed preload: ${id}`);
+  };
+  const module = { exports: {} };
+  new Function('require', 'module', 'exports', outputText)(sandboxRequire, module, module.exports);
+  return { exposed, invokes, listeners, required };
+}
+
+describe('preload', () => {
+  it('requires only electron (sandbox constraint) and exposes only window.deepscan', () => {
+    const { exposed, required } = loadPreload();
+    expect(required).toEqual(['electron']);
+    expect(Object.keys(exposed)).toEqual(['deepscan']);
+  });
+
+  it('exposes one function per operation and nothing else (no ipcRenderer)', () => {
+    const api = loadPreload().exposed.deepscan as Record<string, unknown>;
+    const expected = Object.keys(IPC_CHANNELS)
+      .filter((k) => k !== 'taskEvent')
+      .concat('onTaskEvent')
+      .sort();
+    expect(Object.keys(api).sort()).toEqual(expected);
+    for (const value of Object.values(api)) expect(typeof value).toBe('function');
+    expect(Object.isFrozen(api)).toBe(true);
+  });
+
+  it('invokes the channel of IPC_CHANNELS with exactly the given argument', async () => {
+    const { exposed, invokes } = loadPreload();
+    const api = exposed.deepscan as DeepscanApi & HostApi;
+    await api.openCase({ folder: '/e' });
+    await api.listEvidence('c1');
+    await api.getCase('c1');
+    await api.startAnalysis({ caseId: 'c1', frames: 8 });
+    await api.cancelAnalysis('t1');
+    await api.pickFolder();
+    expect(invokes).toEqual([
+      [IPC_CHANNELS.openCase, { folder: '/e' }],
+      [IPC_CHANNELS.listEvidence, 'c1'],
+      [IPC_CHANNELS.getCase, 'c1'],
+      [IPC_CHANNELS.startAnalysis, { caseId: 'c1', frames: 8 }],
+      [IPC_CHANNELS.cancelAnalysis, 't1'],
+      [IPC_CHANNELS.pickFolder],
+    ]);
+  });
+
+  it('onTaskEvent passes the payload only (not the IPC event) and unsubscribes', () => {
+    const { exposed, listeners } = loadPreload();
+    const api = exposed.deepscan as DeepscanApi;
+    const got: unknown[][] = [];
+    const off = api.onTaskEvent((...args: unknown[]) => got.push(args));
+    const ev: TaskEvent = { type: 'task-started', taskId: 't1', caseId: 'c1', total: 3 };
+    const subs = listeners.get(IPC_CHANNELS.taskEvent);
+    expect(subs?.size).toBe(1);
+    for (const l of subs ?? []) l({ sender: 'ipcRenderer!' }, ev);
+    expect(got).toEqual([[ev]]);
+    off();
+    expect(subs?.size).toBe(0);
+    expect(() => api.onTaskEvent('nope' as never)).toThrow(TypeError);
+  });
+});
