@@ -9,33 +9,10 @@ import { app, BrowserWindow, protocol, session, type Session, type WebContents }
 import { createWorkstationService } from './engine/service/index.js';
 import { registerIpc } from './ipc/register.js';
 import { APP_ORIGIN, isAppUrl } from './ipc/validate.js';
-
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+import { CONTENT_SECURITY_POLICY, rendererFileFor, securityHeaders } from './security.js';
 
 const RENDERER_DIR = path.join(import.meta.dirname, '..', 'renderer');
 const PRELOAD = path.join(import.meta.dirname, '..', 'preload', 'index.cjs');
-
-const MIME: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 
 /** Permissions the page may have: writing plain text to the clipboard (copy a hash). Nothing else. */
 const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
@@ -45,36 +22,13 @@ protocol.registerSchemesAsPrivileged([
 ]);
 app.enableSandbox();
 
-function securityHeaders(contentType: string): Record<string, string> {
-  return {
-    'Content-Type': contentType,
-    'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-    'X-Content-Type-Options': 'nosniff',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Referrer-Policy': 'no-referrer',
-  };
-}
-
 /** Serves files of the built renderer, and nothing outside its folder. */
 async function serveRenderer(request: Request): Promise<Response> {
-  const url = new URL(request.url);
-  if (request.method !== 'GET' || !isAppUrl(request.url)) return new Response('Not found', { status: 404 });
-  let rel: string;
+  const target = request.method === 'GET' ? rendererFileFor(request.url, RENDERER_DIR) : null;
+  if (!target) return new Response('Not found', { status: 404 });
   try {
-    rel = decodeURIComponent(url.pathname);
-  } catch {
-    return new Response('Bad request', { status: 400 });
-  }
-  if (rel === '/' || rel === '') rel = '/index.html';
-  const file = path.resolve(RENDERER_DIR, `.${rel}`);
-  if (rel.includes('\0') || (file !== RENDERER_DIR && !file.startsWith(RENDERER_DIR + path.sep))) {
-    return new Response('Not found', { status: 404 });
-  }
-  const type = MIME[path.extname(file).toLowerCase()];
-  if (type === undefined) return new Response('Not found', { status: 404 });
-  try {
-    const body = await readFile(file);
-    return new Response(new Uint8Array(body), { status: 200, headers: securityHeaders(type) });
+    const body = await readFile(target.file);
+    return new Response(new Uint8Array(body), { status: 200, headers: securityHeaders(target.type) });
   } catch {
     return new Response('Not found', { status: 404 });
   }

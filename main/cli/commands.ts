@@ -3,6 +3,7 @@ import { openCase } from '../engine/case/open-case.js';
 import { analyzeCase, type AnalysisEvent } from '../engine/pipeline/analyze-case.js';
 import { buildCaseJson, type CaseJson } from '../engine/report/case-json.js';
 import { verifyAuditChain } from '../engine/store/audit.js';
+import { parseEp, type ExecutionProviderChoice } from '../engine/classify/execution.js';
 import { intOption, parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
 
@@ -30,6 +31,10 @@ Options:
   --name NAME       case name (default: the folder's name)
   --number NO       case number
   --examiner NAME   examiner recorded in the audit log
+  --model ID        classifier to use (repeatable; default: every installed model, see "deepscan models list")
+  --no-models       detect faces only, no classifier scores
+  --ep PROVIDER     execution provider for the classifiers: auto (default), cpu, cuda, webgpu
+                    (auto tries cuda, then webgpu, then cpu; the one used is recorded with every score)
   -h, --help        this help
 
 Exit status: 0 when the run finished (bad evidence files are reported, not fatal),
@@ -47,10 +52,18 @@ verifies, 3 when the chain is broken (the first broken entry is named).`,
 export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parse(args, {
     frames: { type: 'string' }, json: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' }, examiner: { type: 'string' },
+    model: { type: 'string', multiple: true }, 'no-models': { type: 'boolean' }, ep: { type: 'string' },
   });
   if (values.help) return help(out, HELP.analyze);
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one case folder');
   const frames = intOption(values.frames as string | undefined, '--frames', 1, 1000);
+  const models = values['no-models'] ? [] : (values.model as string[] | undefined);
+  let ep: ExecutionProviderChoice;
+  try {
+    ep = parseEp(values.ep as string | undefined);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const progress = new ProgressOutput();
   const controller = new AbortController();
   let interrupted = false;
@@ -63,11 +76,11 @@ export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Pr
   process.on('SIGINT', onSigint);
   const c = await openCase({ folder: positionals[0], name: values.name as string | undefined, number: values.number as string | undefined, examiner: values.examiner as string | undefined });
   try {
-    const summary = await analyzeCase(c, { params: frames ? { frames } : {}, signal: controller.signal, onEvent: (e) => report(progress, e) });
+    const summary = await analyzeCase(c, { frames, models, ep, signal: controller.signal, onEvent: (e) => report(progress, e) });
     progress.clear();
     const json = buildCaseJson(c.store);
     out.write(`${summaryTable(json)}\n`);
-    out.write(`\nRun ${summary.runId}: ${summary.status}. ${summary.analyzed} analysed, ${summary.skipped} unchanged (skipped), ${summary.unreadable} unreadable; ` +
+    out.write(`\nRun ${summary.runId}: ${summary.status}. ${summary.analyzed} analysed, ${summary.rescored} re-scored, ${summary.skipped} unchanged (skipped), ${summary.unreadable} unreadable; ` +
       `${summary.ingest.registered} newly registered, ${summary.ingest.integrityFailures} integrity failure(s).\n`);
     out.write(`Case ${json.case.id} — audit chain ${json.case.audit.ok ? 'verified' : 'BROKEN'} (${json.case.audit.entries} entries, head ${json.case.audit.headHash.slice(0, 16)}…)\n`);
     if (values.json) await writeJson(values.json as string, json, out);
@@ -128,6 +141,9 @@ export async function cmdAudit(args: string[], out: NodeJS.WritableStream): Prom
 
 function report(p: ProgressOutput, e: AnalysisEvent): void {
   switch (e.type) {
+    case 'run-started':
+      p.log(`Run ${e.runId}: ${e.total} media item(s); classifiers: ${e.models.length ? `${e.models.join(', ')} on ${e.executionProvider}` : 'none (faces only)'}`);
+      break;
     case 'verify-progress':
       p.update('Verifying ', e.total ? e.done / e.total : 1, `${e.done}/${e.total} ${e.path}`);
       break;
@@ -135,7 +151,7 @@ function report(p: ProgressOutput, e: AnalysisEvent): void {
       p.update('Analysing ', (e.index + e.fraction) / Math.max(1, e.total), `${e.index + 1}/${e.total} ${e.stage} ${e.path}`);
       break;
     case 'item-finished':
-      if (!e.skipped) p.log(`${e.status === 'analyzed' ? '✓' : '✗'} ${e.path}${e.error ? ` — ${e.error}` : ''}`);
+      if (!e.skipped) p.log(`${e.status === 'analyzed' ? '✓' : '✗'} ${e.path}${e.error ? ` — ${e.error}` : e.score !== null ? ` — score ${e.score.toFixed(4)}` : ''}`);
       break;
     default:
       break;
@@ -145,9 +161,10 @@ function report(p: ProgressOutput, e: AnalysisEvent): void {
 function summaryTable(json: CaseJson): string {
   const rows = json.evidence.map((e) => [
     e.path, e.kind, e.status, e.sha256 ? e.sha256.slice(0, 12) : '—', e.frameCount === null ? '—' : String(e.frameCount),
-    e.width ? `${e.width}×${e.height}` : '—', String(e.frames.length), e.error ? oneLine(e.error, 70) : '',
+    e.width ? `${e.width}×${e.height}` : '—', String(e.frames.length), String(e.frames.reduce((n, f) => n + f.faces.length, 0)),
+    e.score === null ? '—' : e.score.toFixed(4), e.error ? oneLine(e.error, 70) : e.scoreNote ? oneLine(e.scoreNote, 70) : '',
   ]);
-  return formatTable(['Evidence', 'Kind', 'Status', 'SHA-256', 'Frames', 'Size', 'Sampled', 'Note'], rows);
+  return formatTable(['Evidence', 'Kind', 'Status', 'SHA-256', 'Frames', 'Size', 'Sampled', 'Faces', 'Score', 'Note'], rows);
 }
 
 function oneLine(s: string, n: number): string {

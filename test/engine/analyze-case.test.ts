@@ -46,7 +46,7 @@ describe('deepscan analyze on the shared pair, a truncated copy and a text file'
   it('finishes with exit code 0 (bad evidence is reported, not fatal)', () => {
     expect(firstRun.stderr).not.toMatch(/internal error/);
     expect(firstRun.code).toBe(0);
-    expect(firstRun.stdout).toMatch(/2 analysed, 0 unchanged \(skipped\), 1 unreadable/);
+    expect(firstRun.stdout).toMatch(/2 analysed, 0 re-scored, 0 unchanged \(skipped\), 1 unreadable/);
   });
 
   it('lists every file with its relative, /-separated path and the sha256sum hash', () => {
@@ -90,7 +90,7 @@ describe('deepscan analyze on the shared pair, a truncated copy and a text file'
   it('skips unchanged items on a second run with the same parameters', async () => {
     const again = await runCli(['analyze', folder], { DEEPSCAN_HOME: home });
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/0 analysed, 2 unchanged \(skipped\), 1 unreadable/);
+    expect(again.stdout).toMatch(/0 analysed, 0 re-scored, 2 unchanged \(skipped\), 1 unreadable/);
     expect(snapshotFolder(folder)).toEqual(before);
   });
 

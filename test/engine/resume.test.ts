@@ -64,7 +64,7 @@ describe('interrupted analysis', () => {
     const done = s.analyses.length;
     const resumed = await runCli(['analyze', folder], { DEEPSCAN_HOME: home });
     expect(resumed.code).toBe(0);
-    expect(resumed.stdout).toContain(`${ITEMS - done} analysed, ${done} unchanged (skipped)`);
+    expect(resumed.stdout).toContain(`${ITEMS - done} analysed, 0 re-scored, ${done} unchanged (skipped)`);
     const after = dbState();
     expect(after.runs).toEqual([{ id: 1, status: 'interrupted' }, { id: 2, status: 'completed' }]);
     expect(after.analyses).toHaveLength(ITEMS);

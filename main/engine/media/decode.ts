@@ -133,6 +133,7 @@ export async function* decodeFrames(
       spawnError: null as Error | null,
       closed: false,
       code: null as number | null,
+      exitSignal: null as NodeJS.Signals | null,
       aborted: false,
     };
     const changed = new Notifier();
@@ -164,7 +165,7 @@ export async function* decodeFrames(
     proc.stderr.setEncoding('utf8');
     proc.stderr.on('data', (s: string) => {
       const lines = (partial + s).split(/\r?\n|\r/);
-      partial = lines.pop() ?? '';
+      partial = (lines.pop() ?? '').slice(-65536); // bound a runaway unterminated line
       for (const l of lines) onLine(l);
       changed.notify();
     });
@@ -189,9 +190,10 @@ export async function* decodeFrames(
       st.spawnError = e;
       changed.notify();
     });
-    proc.on('close', (code) => {
+    proc.on('close', (code, sig) => {
       st.closed = true;
       st.code = code;
+      st.exitSignal = sig;
       changed.notify();
     });
 
@@ -278,6 +280,8 @@ export async function* decodeFrames(
     const waitForClose = async () => {
       while (!st.closed && !st.spawnError) {
         check();
+        // 'close' needs stdout read to its end; nothing left there is wanted any more.
+        while (proc.stdout.read() !== null);
         await changed.wait();
       }
       check();
@@ -286,7 +290,8 @@ export async function* decodeFrames(
     const failure = async (what: string): Promise<DeepscanError> => {
       await waitForClose();
       const why = stderrSummary(st.tail.join('\n'), absPath, file);
-      return new DeepscanError('decode-failed', `"${file}" could not be decoded: ${what}${why ? ` (ffmpeg: ${why})` : st.code ? ` (ffmpeg exit code ${st.code})` : ''}.`, { file });
+      const how = why ? ` (ffmpeg: ${why})` : st.exitSignal ? ` (ffmpeg was stopped by ${st.exitSignal})` : st.code ? ` (ffmpeg exit code ${st.code})` : '';
+      return new DeepscanError('decode-failed', `"${file}" could not be decoded: ${what}${how}.`, { file });
     };
 
     let pos = 0; // next position in `indices`
@@ -302,26 +307,27 @@ export async function* decodeFrames(
       const jpeg = await readPreview(seq);
       if (!jpeg) throw await failure(`the preview image of frame ${idx} was not written`);
 
-      let first = true;
-      while (pos < indices.length && indices[pos] === idx) {
-        // Repeats get their own copies, so a consumer may transfer or modify each frame.
-        const frame: DecodedFrame = {
+      let repeats = 0;
+      while (pos + repeats < indices.length && indices[pos + repeats] === idx) repeats++;
+      for (let r = 0; r < repeats; r++) {
+        // Repeats get their own copies, taken before the consumer can touch the original
+        // (the last one gets it), so each frame may be modified or transferred freely.
+        const last = r === repeats - 1;
+        pos++;
+        yield {
           index: idx,
           ptsSec: info.ptsSec,
           width: info.width,
           height: info.height,
-          rgb: first ? rgb : Buffer.from(rgb),
-          jpeg: first ? jpeg : Buffer.from(jpeg),
+          rgb: last ? rgb : Buffer.from(rgb),
+          jpeg: last ? jpeg : Buffer.from(jpeg),
         };
-        first = false;
-        pos++;
-        yield frame;
       }
     }
 
     if (pos < indices.length) {
       await waitForClose();
-      if (st.code !== 0) throw await failure(`ffmpeg stopped with exit code ${st.code} after ${pos} of ${indices.length} frames`);
+      if (st.code !== 0) throw await failure(`ffmpeg stopped after ${pos} of ${indices.length} requested frames`);
       const missingIndex = indices[pos];
       const decoded = st.decoded ?? undefined;
       const err = new DeepscanError(
@@ -347,13 +353,24 @@ export async function* decodeFrames(
 
 /** Lets a finished ffmpeg exit by itself (briefly), otherwise kills it; waits for it to go. */
 async function stopChild(child: ChildProcessByStdio<null, Readable, Readable>, finished: boolean): Promise<void> {
+  // Our ends of the pipes are no longer needed. Destroying them matters: a paused stdout with
+  // unread bytes (consumer stopped early) would otherwise keep the process from closing, and
+  // a still-writing ffmpeg gets EPIPE and exits.
+  child.stdout.destroy();
+  child.stderr.destroy();
   if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  // Drain stdout so a ffmpeg that is still writing is not blocked from exiting.
-  child.stdout.resume();
-  if (finished) await Promise.race([gone, sleep(2000)]);
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (finished) await within(gone, 2000);
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await Promise.race([gone, sleep(5000)]);
+  // Wait for it, so the scratch folder can be removed (Windows keeps open files locked).
+  await within(gone, 5000);
+}
+
+/** Waits for `p`, at most `ms`, without leaving a timer behind. */
+async function within(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** `select` expression for sorted unique indices; runs become between() to keep it short. */
@@ -380,7 +397,7 @@ function validateIndices(indices: readonly number[]): void {
 }
 
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Wakes every waiter on the next change (stream data, exit, abort). */

@@ -4,22 +4,34 @@ import { join } from 'node:path';
 import type { EvidenceStatus } from '../../../common/api.js';
 import { acquireAnalysisLock, isProcessAlive } from '../case/lock.js';
 import type { OpenedCase } from '../case/open-case.js';
+import type { Verdict } from '../classify/aggregate.js';
+import { ClassifierEnsemble } from '../classify/ensemble.js';
+import type { ExecutionProviderChoice } from '../classify/execution.js';
+import { listModels } from '../classify/model-store.js';
+import { mtcnnChecksums, mtcnnModelDir } from '../faces/detector-models.js';
+import { MtcnnDetector } from '../faces/mtcnn.js';
+import { SEED_FACTOR, SEED_MIN_FACE, SEED_THRESHOLDS } from '../faces/seed-faces.js';
 import { ingestCaseFolder, type IngestSummary } from '../ingest/ingest.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
+import type { ModelResultRow } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 import { softwareVersion } from '../util/version.js';
-import { analyzeItem } from './analyze-item.js';
-import { analysisKey, DEFAULT_PARAMS, stageVersions, type AnalysisParams } from './stages.js';
+import { analyzeItem, rescoreStoredFaces } from './analyze-item.js';
+import { analysisKeys, DEFAULT_FRAMES, stageVersions } from './stages.js';
 
 export type AnalysisEvent =
   | { type: 'verify-progress'; done: number; total: number; path: string }
-  | { type: 'run-started'; runId: number; total: number }
+  | { type: 'run-started'; runId: number; total: number; models: string[]; executionProvider: string | null }
   | { type: 'item-started'; path: string; index: number; total: number }
   | { type: 'item-progress'; path: string; stage: string; fraction: number; index: number; total: number }
-  | { type: 'item-finished'; path: string; status: EvidenceStatus; error: string | null; skipped: boolean; index: number; total: number };
+  | { type: 'item-finished'; path: string; status: EvidenceStatus; error: string | null; skipped: boolean; score: number | null; index: number; total: number };
 
 export interface AnalyzeOptions {
-  params?: Partial<AnalysisParams>;
+  /** Frames sampled per video (default 32). */
+  frames?: number;
+  /** Classifier model ids; default: every installed model. An empty list scores nothing. */
+  models?: string[];
+  ep?: ExecutionProviderChoice;
   signal?: AbortSignal;
   onEvent?: (e: AnalysisEvent) => void;
   tools?: FfmpegTools;
@@ -30,65 +42,112 @@ export interface AnalyzeSummary {
   status: 'completed' | 'cancelled' | 'failed';
   ingest: IngestSummary;
   analyzed: number;
+  rescored: number;
   skipped: number;
   unreadable: number;
+  models: string[];
+  executionProvider: string | null;
   error: string | null;
 }
 
 /**
  * Verifies the evidence folder, then analyses each media item that has no current result for
- * these parameters and stage versions. Each item's results are written in one transaction, so
- * a crash or Ctrl-C leaves only complete items and the next run resumes where this one stopped.
+ * these parameters, models and stage versions. Each item's results are written in one
+ * transaction, so a crash or Ctrl-C leaves only complete items and the next run resumes where
+ * this one stopped. When only the classifiers changed, stored face crops are re-scored
+ * without decoding the video again.
  */
 export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Promise<AnalyzeSummary> {
-  const params: AnalysisParams = { ...DEFAULT_PARAMS, ...opts.params };
-  if (!Number.isInteger(params.frames) || params.frames < 1 || params.frames > 1000) {
-    throw new DeepscanError('invalid-argument', `--frames must be an integer from 1 to 1000 (got ${params.frames})`);
+  const frames = opts.frames ?? DEFAULT_FRAMES;
+  if (!Number.isInteger(frames) || frames < 1 || frames > 1000) {
+    throw new DeepscanError('invalid-argument', `--frames must be an integer from 1 to 1000 (got ${frames})`);
   }
   const tools = opts.tools ?? (await locateFfmpeg());
+  const installed = await listModels(c.home);
+  const modelIds = opts.models ?? installed.map((m) => m.id);
+  for (const id of modelIds) {
+    if (!installed.some((m) => m.id === id)) throw new DeepscanError('model-invalid', `model ${id} is not installed; see "deepscan models list"`);
+  }
+  const detectorDir = mtcnnModelDir();
+  const detectorShas = mtcnnChecksums(detectorDir);
   const release = await acquireAnalysisLock(c.workspace);
   const tmpDir = await mkdtemp(join(c.workspace, 'tmp-'));
+  let detector: MtcnnDetector | null = null;
+  let ensemble: ClassifierEnsemble | null = null;
   try {
     c.store.markInterruptedRuns(isProcessAlive, c.actor);
     const ingest = await ingestCaseFolder(c.store, c.folder, tools, c.actor, {
       signal: opts.signal,
       onProgress: (p) => opts.onEvent?.({ type: 'verify-progress', ...p }),
     });
+    // The face detector runs on the CPU: its results must not depend on the machine.
+    detector = await MtcnnDetector.load(detectorDir, { executionProviders: ['cpu'] });
+    ensemble = modelIds.length ? await ClassifierEnsemble.load(c.home, modelIds, opts.ep ?? 'auto') : null;
+    const modelShas = Object.fromEntries((ensemble?.models ?? []).map((m) => [m.manifest.id, m.manifest.onnxSha256]));
+    for (const m of ensemble?.models ?? []) c.store.recordCaseModel(m.manifest.id, m.manifest.onnxSha256, m.manifest);
     const versions = stageVersions();
-    const key = analysisKey(params, versions);
-    const runId = c.store.startRun({ params, softwareVersion: softwareVersion(), stageVersions: versions, executionProvider: null, host: hostname(), pid: process.pid }, c.actor);
-    const summary: AnalyzeSummary = { runId, status: 'completed', ingest, analyzed: 0, skipped: 0, unreadable: 0, error: null };
+    const keys = analysisKeys({ frames, detector: detectorShas, models: modelShas }, versions);
+    const detectorInfo = { name: 'mtcnn', nets: detectorShas, thresholds: SEED_THRESHOLDS, minFaceSize: SEED_MIN_FACE, factor: SEED_FACTOR, downscale: 'pillow-bicubic-half', executionProvider: 'cpu' };
+    const params = { frames, models: modelIds, modelOnnxSha256: modelShas, detector: detectorInfo };
+    const ep = ensemble ? ensemble.executionProviders : null;
+    const runId = c.store.startRun({ params, softwareVersion: softwareVersion(), stageVersions: versions, executionProvider: ep, host: hostname(), pid: process.pid }, c.actor);
+    const summary: AnalyzeSummary = { runId, status: 'completed', ingest, analyzed: 0, rescored: 0, skipped: 0, unreadable: 0, models: modelIds, executionProvider: ep, error: null };
     const items = c.store.listEvidence().filter((e) => e.kind !== 'other' && e.status !== 'not-media' && e.status !== 'integrity-failed' && e.sha256 !== null);
-    opts.onEvent?.({ type: 'run-started', runId, total: items.length });
+    opts.onEvent?.({ type: 'run-started', runId, total: items.length, models: modelIds, executionProvider: ep });
     try {
       for (const [index, e] of items.entries()) {
         if (opts.signal?.aborted) throw new DeepscanError('cancelled', 'analysis was cancelled');
         const base = { path: e.relPath, index, total: items.length };
         const current = c.store.getAnalysis(e.id);
-        if (current && current.paramsKey === key && current.evidenceSha256 === e.sha256 && current.status === 'analyzed') {
+        const sameItem = current !== null && current.evidenceSha256 === e.sha256 && current.status === 'analyzed';
+        if (sameItem && current.classifyKey === keys.classifyKey) {
           summary.skipped++;
-          opts.onEvent?.({ type: 'item-finished', ...base, status: e.status, error: e.error, skipped: true });
+          opts.onEvent?.({ type: 'item-finished', ...base, status: e.status, error: e.error, skipped: true, score: current.score });
           continue;
         }
         opts.onEvent?.({ type: 'item-started', ...base });
-        const result = await analyzeItem(e, params, {
-          tools, absPath: join(c.folder, ...e.relPath.split('/')), tmpDir, signal: opts.signal,
+        if (sameItem && current.facesKey === keys.facesKey) {
+          const { scores, verdict } = await rescoreStoredFaces(c.store.listFaces(e.id), ensemble, e.relPath);
+          c.store.replaceScores(current.id, {
+            runId, paramsKey: keys.classifyKey, classifyKey: keys.classifyKey, params, stageVersions: versions, score: verdict.score,
+            scoreNote: verdict.note, executionProvider: ep, modelResults: modelRows(verdict, modelShas), faceScores: scores,
+          }, c.actor);
+          summary.rescored++;
+          opts.onEvent?.({ type: 'item-finished', ...base, status: 'analyzed', error: null, skipped: false, score: verdict.score });
+          continue;
+        }
+        const result = await analyzeItem(e, {
+          tools, absPath: join(c.folder, ...e.relPath.split('/')), tmpDir, frames, detector, ensemble, signal: opts.signal,
           onProgress: (stage, fraction) => opts.onEvent?.({ type: 'item-progress', ...base, stage, fraction }),
         });
         // Computation is done; the write below is short and all-or-nothing.
-        c.store.saveAnalysis({ evidenceId: e.id, runId, evidenceSha256: e.sha256!, paramsKey: key, params, stageVersions: versions, ...result }, c.actor);
+        c.store.saveAnalysis({
+          evidenceId: e.id, runId, evidenceSha256: e.sha256!, paramsKey: keys.classifyKey, facesKey: keys.facesKey, classifyKey: keys.classifyKey,
+          params, stageVersions: versions, status: result.status, errorCode: result.errorCode, error: result.error, frameIndices: result.frameIndices,
+          frames: result.frames, probeUpdate: result.probeUpdate, score: result.verdict?.score ?? null, scoreNote: result.verdict?.note ?? null,
+          executionProvider: ep, detector: detectorInfo, modelResults: result.verdict ? modelRows(result.verdict, modelShas) : [],
+        }, c.actor);
         if (result.status === 'analyzed') summary.analyzed++;
         else summary.unreadable++;
-        opts.onEvent?.({ type: 'item-finished', ...base, status: result.status, error: result.error, skipped: false });
+        opts.onEvent?.({ type: 'item-finished', ...base, status: result.status, error: result.error, skipped: false, score: result.verdict?.score ?? null });
       }
     } catch (err) {
       summary.status = isDeepscanError(err) && err.code === 'cancelled' ? 'cancelled' : 'failed';
       summary.error = errorMessage(err);
     }
-    c.store.finishRun(runId, summary.status, summary.error, c.actor, { analyzed: summary.analyzed, skipped: summary.skipped, unreadable: summary.unreadable });
+    c.store.finishRun(runId, summary.status, summary.error, c.actor, { analyzed: summary.analyzed, rescored: summary.rescored, skipped: summary.skipped, unreadable: summary.unreadable });
     return summary;
   } finally {
+    await detector?.release();
+    await ensemble?.release();
     await rm(tmpDir, { recursive: true, force: true });
     await release();
   }
+}
+
+function modelRows(v: Verdict, shas: Record<string, string>): ModelResultRow[] {
+  return Object.entries(shas).map(([modelId, onnxSha256]) => {
+    const m = v.models[modelId];
+    return { modelId, onnxSha256, value: m?.value ?? null, branch: m?.branch ?? null, faces: m?.faces ?? 0 };
+  });
 }

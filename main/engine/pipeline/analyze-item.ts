@@ -1,10 +1,17 @@
+import type { ClassifierEnsemble, FaceScore } from '../classify/ensemble.js';
+import { aggregate, type Verdict } from '../classify/aggregate.js';
+import { prepareFace } from '../classify/preprocess.js';
+import type { MtcnnDetector } from '../faces/mtcnn.js';
+import { detectSeedFaces, type SeedFace } from '../faces/seed-faces.js';
+import { linkTracks } from '../faces/tracks.js';
+import { decodePng, encodePng } from '../image/png.js';
+import { makeImage, type Image8 } from '../image/image.js';
 import type { FfmpegTools } from '../media/ffmpeg.js';
 import { decodeFrames } from '../media/decode.js';
 import { countDecodedFrames, type MediaProbe } from '../media/probe.js';
 import { sampleFrameIndices } from '../media/sample.js';
-import type { EvidenceRecord, NewFrame, ProbeFields } from '../store/case-store.js';
+import type { EvidenceRecord, NewFace, NewFrame, ProbeFields, StoredFace } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
-import type { AnalysisParams } from './stages.js';
 
 export interface ItemResult {
   status: 'analyzed' | 'unreadable';
@@ -12,6 +19,7 @@ export interface ItemResult {
   error: string | null;
   frameIndices: number[] | null;
   frames: NewFrame[];
+  verdict: Verdict | null;
   probeUpdate?: Partial<ProbeFields>;
 }
 
@@ -19,36 +27,41 @@ export interface ItemContext {
   tools: FfmpegTools;
   absPath: string;
   tmpDir: string;
+  frames: number;
+  detector: MtcnnDetector;
+  /** null when no classifier is installed or chosen: faces only. */
+  ensemble: ClassifierEnsemble | null;
   signal?: AbortSignal;
   onProgress?: (stage: string, fraction: number) => void;
 }
 
 /**
- * Runs the stages for one evidence item entirely in memory and returns what is to be
- * written; the caller writes it in one transaction. Decoding problems are the item's result
- * (status 'unreadable' with the cause), not a failure of the run. Cancellation propagates.
+ * Runs the stages for one evidence item entirely in memory (frames stream through detection
+ * and classification one at a time, so a video's lossless pixels are never all held at once)
+ * and returns what is to be written; the caller writes it in one transaction. Decoding
+ * problems are the item's result (status 'unreadable' with the cause), not a failure of the
+ * run. Detector and classifier failures name the file and frame and fail the item.
  */
-export async function analyzeItem(e: EvidenceRecord, params: AnalysisParams, ctx: ItemContext): Promise<ItemResult> {
+export async function analyzeItem(e: EvidenceRecord, ctx: ItemContext): Promise<ItemResult> {
   if (e.frameCount === null || e.width === null || e.height === null) {
     return unreadable('media-unreadable', e.error ?? `${e.relPath}: the file could not be probed as media`);
   }
   const probe = toProbe(e);
   try {
-    return await sampleFrames(e, probe, params, ctx);
+    return await runStages(e, probe, ctx);
   } catch (err) {
     if (!isDeepscanError(err) || err.code !== 'frames-missing') return failure(err, e);
     // The container promised more frames than the stream holds (truncated or lying header):
-    // count what really decodes, and sample again over the true count, as the examiner expects.
+    // count what really decodes, and sample again over the true count.
     let trueCount: number;
     try {
-      trueCount = await countDecodedFrames(ctx.tools, ctx.absPath);
+      trueCount = await countDecodedFrames(ctx.tools, ctx.absPath, { signal: ctx.signal, streamIndex: probe.videoStreamIndex, displayName: e.relPath });
     } catch (countErr) {
       return failure(countErr, e);
     }
     if (trueCount <= 0) return unreadable('decode-failed', `${e.relPath}: no frame of the video could be decoded`);
-    const recounted: MediaProbe = { ...probe, frameCount: trueCount, frameCountSource: 'decoded' };
     try {
-      const result = await sampleFrames(e, recounted, params, ctx);
+      const result = await runStages(e, { ...probe, frameCount: trueCount, frameCountSource: 'decoded' }, ctx);
       return { ...result, probeUpdate: { frameCount: trueCount, frameCountSource: 'decoded' } };
     } catch (retryErr) {
       return failure(retryErr, e);
@@ -56,40 +69,121 @@ export async function analyzeItem(e: EvidenceRecord, params: AnalysisParams, ctx
   }
 }
 
-async function sampleFrames(e: EvidenceRecord, probe: MediaProbe, params: AnalysisParams, ctx: ItemContext): Promise<ItemResult> {
-  const indices = probe.kind === 'image' ? [0] : sampleFrameIndices(probe.frameCount, params.frames);
+async function runStages(e: EvidenceRecord, probe: MediaProbe, ctx: ItemContext): Promise<ItemResult> {
+  const indices = probe.kind === 'image' ? [0] : sampleFrameIndices(probe.frameCount, ctx.frames);
   const frames: NewFrame[] = [];
   ctx.onProgress?.('frames', 0);
-  for await (const f of decodeFrames(ctx.tools, ctx.absPath, probe, indices, { signal: ctx.signal, tmpDir: ctx.tmpDir })) {
-    // Later stages (faces, classifiers) consume f.rgb here, one frame at a time, so that the
-    // lossless pixels of a whole video are never held in memory together.
-    frames.push({ sampleNo: frames.length, frameIndex: f.index, ptsSec: f.ptsSec, width: f.width, height: f.height, previewJpeg: f.jpeg });
-    ctx.onProgress?.('frames', frames.length / indices.length);
+  for await (const f of decodeFrames(ctx.tools, ctx.absPath, probe, indices, { signal: ctx.signal, tmpDir: ctx.tmpDir, displayName: e.relPath })) {
+    const where = `${e.relPath} frame ${f.index}`;
+    const detected = await detectSeedFaces(ctx.detector, { data: f.rgb, width: f.width, height: f.height }, where);
+    const faces = detected.faces.map((face, faceNo) => toNewFace(face, faceNo));
+    if (ctx.ensemble && faces.length) await scoreFaces(ctx.ensemble, faces, detected.faces.map(cropImage), where);
+    frames.push({
+      sampleNo: frames.length, frameIndex: f.index, ptsSec: f.ptsSec, width: f.width, height: f.height, previewJpeg: f.jpeg,
+      detectWidth: detected.halfSize[0], detectHeight: detected.halfSize[1], faces,
+    });
+    ctx.onProgress?.(ctx.ensemble ? 'faces+scores' : 'faces', frames.length / indices.length);
+    if (ctx.signal?.aborted) throw new DeepscanError('cancelled', `${e.relPath}: analysis was cancelled`);
   }
   if (frames.length !== indices.length) {
     throw new DeepscanError('frames-missing', `${e.relPath}: ${frames.length} of ${indices.length} sampled frames were decoded`);
   }
-  return { status: 'analyzed', errorCode: null, error: null, frameIndices: indices, frames };
+  assignTracks(frames);
+  return { status: 'analyzed', errorCode: null, error: null, frameIndices: indices, frames, verdict: verdictOf(frames, ctx.ensemble) };
+}
+
+/**
+ * Re-scores an item's stored faces with other classifiers: the crops were kept losslessly, so
+ * the video need not be decoded again when only the models changed.
+ */
+export async function rescoreStoredFaces(
+  stored: readonly StoredFace[],
+  ensemble: ClassifierEnsemble | null,
+  context: string,
+): Promise<{ scores: Map<number, Record<string, FaceScore>>; verdict: Verdict }> {
+  const scores = new Map<number, Record<string, FaceScore>>();
+  if (ensemble) {
+    const scorable = stored.filter((f) => f.cropWidth > 0 && f.cropHeight > 0);
+    for (let i = 0; i < scorable.length; i += 16) {
+      const chunk = scorable.slice(i, i + 16);
+      const canvases = chunk.map((f) => prepareFace(decodePng(f.cropPng)));
+      const byModel = await ensemble.score(canvases, context);
+      chunk.forEach((f, k) => {
+        const rec: Record<string, FaceScore> = {};
+        for (const [id, list] of byModel) rec[id] = list[k];
+        scores.set(f.id, rec);
+      });
+    }
+  }
+  const probs = new Map<string, number[]>();
+  for (const m of ensemble?.models ?? []) probs.set(m.manifest.id, []);
+  for (const f of stored) for (const [id, s] of Object.entries(scores.get(f.id) ?? {})) probs.get(id)?.push(s.prob);
+  return { scores, verdict: aggregate(probs, stored.length) };
+}
+
+function toNewFace(face: SeedFace, faceNo: number): NewFace {
+  const [x0, y0, x1, y1] = face.crop;
+  const w = Math.max(0, x1 - x0);
+  const h = Math.max(0, y1 - y0);
+  return {
+    faceNo, box: face.box, detBox: face.detector.box, detProb: face.detector.prob, landmarks: face.landmarks, crop: face.crop,
+    // A box wholly outside the frame gives an empty crop (the reference would crash on it): kept
+    // as a detection, with no pixels and no score.
+    cropWidth: w, cropHeight: h, cropPng: w && h ? Buffer.from(encodePng(makeImage(w, h, 3, face.cropPixels))) : Buffer.alloc(0),
+    track: null, scores: {},
+  };
+}
+
+function cropImage(face: SeedFace): Image8 | null {
+  const [x0, y0, x1, y1] = face.crop;
+  const w = x1 - x0;
+  const h = y1 - y0;
+  return w > 0 && h > 0 ? makeImage(w, h, 3, face.cropPixels) : null;
+}
+
+async function scoreFaces(ensemble: ClassifierEnsemble, faces: NewFace[], crops: (Image8 | null)[], where: string): Promise<void> {
+  const idx = crops.map((c, i) => (c ? i : -1)).filter((i) => i >= 0);
+  if (!idx.length) return;
+  const byModel = await ensemble.score(idx.map((i) => prepareFace(crops[i]!)), where);
+  for (const [id, list] of byModel) idx.forEach((faceIdx, k) => (faces[faceIdx].scores[id] = list[k]));
+}
+
+function assignTracks(frames: NewFrame[]): void {
+  const ids = linkTracks(frames.map((f) => f.faces.map((x) => x.box)));
+  frames.forEach((f, i) => f.faces.forEach((face, j) => (face.track = ids[i][j])));
+}
+
+function verdictOf(frames: readonly NewFrame[], ensemble: ClassifierEnsemble | null): Verdict {
+  const probs = new Map<string, number[]>();
+  for (const m of ensemble?.models ?? []) probs.set(m.manifest.id, []);
+  let faceCount = 0;
+  for (const f of frames) {
+    for (const face of f.faces) {
+      faceCount++;
+      for (const [id, s] of Object.entries(face.scores)) probs.get(id)?.push(s.prob);
+    }
+  }
+  return aggregate(probs, faceCount);
 }
 
 function failure(err: unknown, e: EvidenceRecord): ItemResult {
-  if (isDeepscanError(err) && err.code === 'cancelled') throw err;
+  if (isDeepscanError(err) && (err.code === 'cancelled' || err.code === 'inference-failed' || err.code === 'model-invalid')) throw err;
   const code = isDeepscanError(err) ? err.code : 'decode-failed';
   const message = errorMessage(err);
   return unreadable(code, message.includes(e.relPath) ? message : `${e.relPath}: ${message}`);
 }
 
 function unreadable(code: string, error: string): ItemResult {
-  return { status: 'unreadable', errorCode: code, error, frameIndices: null, frames: [] };
+  return { status: 'unreadable', errorCode: code, error, frameIndices: null, frames: [], verdict: null };
 }
 
 function toProbe(e: EvidenceRecord): MediaProbe {
+  const turned = e.rotation === 90 || e.rotation === 270;
   return {
     kind: e.kind === 'image' ? 'image' : 'video',
     container: e.container ?? '', codec: e.codec ?? '', pixelFormat: e.pixelFormat, durationSec: e.durationSec, fps: e.fps,
     width: e.width ?? 0, height: e.height ?? 0,
-    codedWidth: e.rotation === 90 || e.rotation === 270 ? (e.height ?? 0) : (e.width ?? 0),
-    codedHeight: e.rotation === 90 || e.rotation === 270 ? (e.width ?? 0) : (e.height ?? 0),
+    codedWidth: turned ? (e.height ?? 0) : (e.width ?? 0), codedHeight: turned ? (e.width ?? 0) : (e.height ?? 0),
     rotation: (e.rotation ?? 0) as MediaProbe['rotation'], frameCount: e.frameCount ?? 0,
     frameCountSource: (e.frameCountSource ?? 'container') as MediaProbe['frameCountSource'],
     containerFrameCount: e.containerFrameCount, audioCodecs: e.audioCodecs ?? [], videoStreamIndex: e.videoStreamIndex ?? 0,

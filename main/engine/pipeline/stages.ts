@@ -18,7 +18,31 @@ export const FRAMES_STAGE: StageInfo = {
   description: 'Sample N frames at floor(linspace(0, count-1, N)), decoded sequentially to RGB by ffmpeg, rotation applied; JPEG previews.',
 };
 
-export const PIPELINE_STAGES: readonly StageInfo[] = [FRAMES_STAGE];
+export const FACES_STAGE: StageInfo = {
+  id: 'faces',
+  version: 1,
+  description: 'MTCNN (facenet-pytorch cascade) on the frame halved with Pillow bicubic, thresholds [0.7, 0.8, 0.8], min face 20, factor 0.709; boxes ×2 truncated; crop with w//3, h//3 margins; crops stored as PNG.',
+};
+
+export const TRACKS_STAGE: StageInfo = {
+  id: 'tracks',
+  version: 1,
+  description: 'Faces linked across sampled frames into per-person tracks (IoU and centre distance, up to 2 missed frames).',
+};
+
+export const CLASSIFY_STAGE: StageInfo = {
+  id: 'classify',
+  version: 1,
+  description: 'Isotropic resize to 380 (OpenCV INTER_AREA/INTER_CUBIC), centred on black 380×380, RGB/255, ImageNet mean/std; each model gives a logit and sigmoid probability per face.',
+};
+
+export const AGGREGATE_STAGE: StageInfo = {
+  id: 'aggregate',
+  version: 1,
+  description: 'Per model: confident_strategy over all face probabilities of the video (t = 0.8); ensemble = mean of the per-model values; the same per track.',
+};
+
+export const PIPELINE_STAGES: readonly StageInfo[] = [FRAMES_STAGE, FACES_STAGE, TRACKS_STAGE, CLASSIFY_STAGE, AGGREGATE_STAGE];
 
 export function stageVersions(stages: readonly StageInfo[] = PIPELINE_STAGES): Record<string, number> {
   return Object.fromEntries(stages.map((s) => [s.id, s.version]));
@@ -27,11 +51,33 @@ export function stageVersions(stages: readonly StageInfo[] = PIPELINE_STAGES): R
 export interface AnalysisParams {
   /** Frames sampled per video (the reference system uses 32). */
   frames: number;
+  /** Classifier model ids (installed models); empty → faces only, no scores. */
+  models: string[];
 }
 
-export const DEFAULT_PARAMS: AnalysisParams = { frames: 32 };
+export const DEFAULT_FRAMES = 32;
 
-/** Identifies "the same analysis": same parameters and same stage versions. */
-export function analysisKey(params: AnalysisParams, versions: Record<string, number>): string {
-  return createHash('sha256').update(canonicalJson({ params, stages: versions })).digest('hex');
+export interface KeyInputs {
+  frames: number;
+  /** SHA-256 of each detector net (from the bundled MTCNN manifest). */
+  detector: Record<string, string>;
+  /** Model id → ONNX SHA-256, for the classifiers. */
+  models: Record<string, string>;
+}
+
+export interface AnalysisKeys {
+  /** Same sampling, same detector, same stage versions → same frames and faces. */
+  facesKey: string;
+  /** facesKey plus the same classifiers → same scores. */
+  classifyKey: string;
+}
+
+export function analysisKeys(k: KeyInputs, versions: Record<string, number> = stageVersions()): AnalysisKeys {
+  const facesKey = hash({ frames: k.frames, detector: k.detector, stages: { frames: versions.frames, faces: versions.faces, tracks: versions.tracks } });
+  const classifyKey = hash({ facesKey, models: k.models, stages: { classify: versions.classify, aggregate: versions.aggregate } });
+  return { facesKey, classifyKey };
+}
+
+function hash(v: unknown): string {
+  return createHash('sha256').update(canonicalJson(v)).digest('hex');
 }

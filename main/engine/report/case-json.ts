@@ -1,4 +1,5 @@
-import type { CaseStore } from '../store/case-store.js';
+import { aggregate } from '../classify/aggregate.js';
+import type { CaseStore, StoredFace } from '../store/case-store.js';
 import { verifyAuditChain } from '../store/audit.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { softwareVersion } from '../util/version.js';
@@ -41,8 +42,39 @@ export interface EvidenceJson {
   rotation: number | null;
   codec: string | null;
   container: string | null;
-  analysis: { run: number; completedAt: string; params: unknown; stageVersions: Record<string, number> } | null;
-  frames: { index: number; pts: number | null; faces: unknown[] }[];
+  analysis: { run: number; completedAt: string; params: unknown; stageVersions: Record<string, number>; executionProvider: string | null } | null;
+  frames: FrameJson[];
+  /** Ensemble score of the video (mean of the per-model strategy values); null with scoreNote saying why. */
+  score: number | null;
+  scoreNote: string | null;
+  /** Per model: the confident_strategy value over all the video's faces and the branch that fired. */
+  models: Record<string, { value: number | null; branch: string | null; faces: number; onnxSha256: string }>;
+  /** Per person (face track): the same aggregation over that person's faces. */
+  tracks: { id: number; score: number | null; faces: number; frames: number[] }[];
+}
+
+export interface FrameJson {
+  index: number;
+  pts: number | null;
+  /** Size of the halved frame the face detector ran on. */
+  detectSize: [number, number] | null;
+  faces: FaceJson[];
+}
+
+export interface FaceJson {
+  /** Full-resolution integer box [x0, y0, x1, y1]. */
+  box: [number, number, number, number];
+  /** The detector's own output on the halved frame. */
+  detector: { box: [number, number, number, number]; prob: number };
+  /** Left eye, right eye, nose, mouth left, mouth right; full-resolution floats. */
+  landmarks: [number, number][];
+  /** The crop rectangle [x0, y0, x1, y1) cut from the frame (1/3 margins, clamped). */
+  crop: [number, number, number, number];
+  track: number | null;
+  /** Model id → fake probability. */
+  predictions: Record<string, number>;
+  /** Model id → logit (before the sigmoid). */
+  logits: Record<string, number>;
 }
 
 export function buildCaseJson(store: CaseStore): CaseJson {
@@ -60,14 +92,52 @@ export function buildCaseJson(store: CaseStore): CaseJson {
     },
     evidence: store.listEvidence().map((e) => {
       const analysis = store.getAnalysis(e.id);
-      const frames = analysis?.status === 'analyzed' ? store.listFrames(e.id) : [];
+      const analyzed = analysis?.status === 'analyzed';
+      const frames = analyzed ? store.listFrames(e.id) : [];
+      const faces = analyzed ? store.listFaces(e.id) : [];
+      const scores = analyzed ? store.faceScores(e.id) : new Map<number, Record<string, { logit: number; prob: number }>>();
+      const modelRows = analysis ? store.modelResults(analysis.id) : [];
       return {
         path: e.relPath, sha256: e.sha256, size: e.size, kind: e.kind, status: e.status, error: e.error, errorCode: e.errorCode,
         integrity: e.integrity, frameCount: e.frameCount, frameCountSource: e.frameCountSource, fps: e.fps, width: e.width, height: e.height,
         durationSec: e.durationSec, rotation: e.rotation, codec: e.codec, container: e.container,
-        analysis: analysis ? { run: analysis.runId, completedAt: analysis.completedAt, params: analysis.params, stageVersions: analysis.stageVersions } : null,
-        frames: frames.map((f) => ({ index: f.frameIndex, pts: f.ptsSec, faces: [] })),
+        analysis: analysis ? { run: analysis.runId, completedAt: analysis.completedAt, params: analysis.params, stageVersions: analysis.stageVersions, executionProvider: analysis.executionProvider } : null,
+        frames: frames.map((f) => ({
+          index: f.frameIndex, pts: f.ptsSec, detectSize: f.detectWidth && f.detectHeight ? [f.detectWidth, f.detectHeight] as [number, number] : null,
+          faces: faces.filter((x) => x.frameId === f.id).map((x) => faceJson(x, scores.get(x.id) ?? {})),
+        })),
+        score: analyzed ? analysis.score : null,
+        scoreNote: analyzed ? analysis.scoreNote : null,
+        models: Object.fromEntries(modelRows.map((m) => [m.modelId, { value: m.value, branch: m.branch, faces: m.faces, onnxSha256: m.onnxSha256 }])),
+        tracks: analyzed ? trackVerdicts(faces, scores, modelRows.map((m) => m.modelId)) : [],
       };
     }),
   };
+}
+
+type ScoreMap = Record<string, { logit: number; prob: number }>;
+
+function faceJson(f: StoredFace, s: ScoreMap): FaceJson {
+  return {
+    box: f.box, detector: { box: f.detBox, prob: f.detProb }, landmarks: f.landmarks, crop: f.crop, track: f.track,
+    predictions: Object.fromEntries(Object.entries(s).map(([id, v]) => [id, v.prob])),
+    logits: Object.fromEntries(Object.entries(s).map(([id, v]) => [id, v.logit])),
+  };
+}
+
+/** Per-person verdicts, derived from the stored face scores by the same aggregation as the video's. */
+export function trackVerdicts(faces: readonly StoredFace[], scores: ReadonlyMap<number, ScoreMap>, modelIds: readonly string[]) {
+  const byTrack = new Map<number, StoredFace[]>();
+  for (const f of faces) {
+    if (f.track === null) continue;
+    const list = byTrack.get(f.track) ?? [];
+    list.push(f);
+    byTrack.set(f.track, list);
+  }
+  return [...byTrack.entries()].sort((a, b) => a[0] - b[0]).map(([id, list]) => {
+    const probs = new Map<string, number[]>(modelIds.map((m) => [m, []]));
+    for (const f of list) for (const [m, v] of Object.entries(scores.get(f.id) ?? {})) probs.get(m)?.push(v.prob);
+    const v = aggregate(probs, list.length, 'person');
+    return { id, score: v.score, faces: list.length, frames: [...new Set(list.map((f) => f.frameIndex))] };
+  });
 }

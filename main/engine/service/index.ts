@@ -72,7 +72,7 @@ export function createWorkstationService(opts: { home?: string } = {}): Deepscan
           try {
             c = await openCase({ folder, home });
             const result = await analyzeCase(c, {
-              params: req.frames ? { frames: req.frames } : {},
+              frames: req.frames,
               signal: controller.signal,
               onEvent: (e) => {
                 if (e.type === 'run-started') emit({ type: 'task-started', taskId, caseId: req.caseId, total: e.total });

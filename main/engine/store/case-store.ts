@@ -70,6 +70,13 @@ export interface AnalysisRecord {
   runId: number;
   evidenceSha256: string;
   paramsKey: string;
+  facesKey: string | null;
+  classifyKey: string | null;
+  faceCount: number;
+  score: number | null;
+  scoreNote: string | null;
+  executionProvider: string | null;
+  detector: unknown;
   params: unknown;
   stageVersions: Record<string, number>;
   status: 'analyzed' | 'unreadable';
@@ -88,6 +95,8 @@ export interface FrameRecord {
   ptsSec: number | null;
   width: number;
   height: number;
+  detectWidth: number | null;
+  detectHeight: number | null;
 }
 
 export interface NewFrame {
@@ -97,6 +106,49 @@ export interface NewFrame {
   width: number;
   height: number;
   previewJpeg: Buffer;
+  /** Size of the image the face detector ran on (the halved frame). */
+  detectWidth: number | null;
+  detectHeight: number | null;
+  faces: NewFace[];
+}
+
+export type Box4 = [number, number, number, number];
+
+export interface NewFace {
+  /** Detection order within the frame (the reference's order). */
+  faceNo: number;
+  /** Full-resolution integer box [x0, y0, x1, y1]. */
+  box: Box4;
+  /** The detector's own box on the halved frame (floats) and its probability. */
+  detBox: Box4;
+  detProb: number;
+  /** 5 points (left eye, right eye, nose, mouth left, mouth right), full resolution. */
+  landmarks: [number, number][];
+  /** The crop rectangle [x0, y0, x1, y1) actually cut (1/3 margins, clamped). */
+  crop: Box4;
+  cropWidth: number;
+  cropHeight: number;
+  /** Lossless crop pixels (PNG); empty when the crop is empty. */
+  cropPng: Buffer;
+  track: number | null;
+  /** Model id → score. */
+  scores: Record<string, { logit: number; prob: number }>;
+}
+
+export interface StoredFace extends Omit<NewFace, 'scores' | 'cropPng'> {
+  id: number;
+  frameId: number;
+  frameIndex: number;
+  sampleNo: number;
+  cropPng: Buffer;
+}
+
+export interface ModelResultRow {
+  modelId: string;
+  onnxSha256: string;
+  value: number | null;
+  branch: string | null;
+  faces: number;
 }
 
 export interface NewAnalysis {
@@ -104,6 +156,13 @@ export interface NewAnalysis {
   runId: number;
   evidenceSha256: string;
   paramsKey: string;
+  facesKey: string | null;
+  classifyKey: string | null;
+  score: number | null;
+  scoreNote: string | null;
+  executionProvider: string | null;
+  detector: unknown;
+  modelResults: ModelResultRow[];
   params: unknown;
   stageVersions: Record<string, number>;
   status: 'analyzed' | 'unreadable';
@@ -307,7 +366,10 @@ export class CaseStore {
     const r = this.stmt('SELECT * FROM analyses WHERE evidence_id = ?').get(evidenceId) as Row | undefined;
     return r ? {
       id: r.id as number, evidenceId: r.evidence_id as number, runId: r.run_id as number, evidenceSha256: r.evidence_sha256 as string,
-      paramsKey: r.params_key as string, params: JSON.parse(r.params as string) as unknown,
+      paramsKey: r.params_key as string, facesKey: r.faces_key as string | null, classifyKey: r.classify_key as string | null,
+      faceCount: r.face_count as number, score: r.score as number | null, scoreNote: r.score_note as string | null,
+      executionProvider: r.execution_provider as string | null, detector: r.detector ? (JSON.parse(r.detector as string) as unknown) : null,
+      params: JSON.parse(r.params as string) as unknown,
       stageVersions: JSON.parse(r.stage_versions as string) as Record<string, number>, status: r.status as AnalysisRecord['status'],
       errorCode: r.error_code as string | null, error: r.error as string | null,
       frameIndices: r.frame_indices ? (JSON.parse(r.frame_indices as string) as number[]) : null, completedAt: r.completed_at as string,
@@ -320,15 +382,27 @@ export class CaseStore {
    */
   saveAnalysis(a: NewAnalysis, actor: string): number {
     return this.write(() => {
-      this.stmt('DELETE FROM frames WHERE evidence_id = ?').run(a.evidenceId);
-      this.stmt('DELETE FROM analyses WHERE evidence_id = ?').run(a.evidenceId);
+      this.stmt('DELETE FROM analyses WHERE evidence_id = ?').run(a.evidenceId); // cascades to frames, faces, scores
       const completedAt = new Date().toISOString();
+      const faceCount = a.frames.reduce((n, f) => n + f.faces.length, 0);
       const info = this.stmt(
-        'INSERT INTO analyses (evidence_id, run_id, evidence_sha256, params_key, params, stage_versions, status, error_code, error, frame_indices, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(a.evidenceId, a.runId, a.evidenceSha256, a.paramsKey, JSON.stringify(a.params), JSON.stringify(a.stageVersions), a.status, a.errorCode, a.error, a.frameIndices ? JSON.stringify(a.frameIndices) : null, completedAt);
+        `INSERT INTO analyses (evidence_id, run_id, evidence_sha256, params_key, faces_key, classify_key, params, stage_versions, status,
+           error_code, error, frame_indices, completed_at, face_count, score, score_note, execution_provider, detector)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        a.evidenceId, a.runId, a.evidenceSha256, a.paramsKey, a.facesKey, a.classifyKey, JSON.stringify(a.params), JSON.stringify(a.stageVersions),
+        a.status, a.errorCode, a.error, a.frameIndices ? JSON.stringify(a.frameIndices) : null, completedAt, faceCount, a.score, a.scoreNote,
+        a.executionProvider, a.detector === null || a.detector === undefined ? null : JSON.stringify(a.detector),
+      );
       const analysisId = Number(info.lastInsertRowid);
-      const insertFrame = this.stmt('INSERT INTO frames (analysis_id, evidence_id, sample_no, frame_index, pts_sec, width, height, preview_jpeg) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const f of a.frames) insertFrame.run(analysisId, a.evidenceId, f.sampleNo, f.frameIndex, f.ptsSec, f.width, f.height, f.previewJpeg);
+      const insertFrame = this.stmt(
+        'INSERT INTO frames (analysis_id, evidence_id, sample_no, frame_index, pts_sec, width, height, preview_jpeg, detect_width, detect_height) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      for (const f of a.frames) {
+        const frameId = Number(insertFrame.run(analysisId, a.evidenceId, f.sampleNo, f.frameIndex, f.ptsSec, f.width, f.height, f.previewJpeg, f.detectWidth, f.detectHeight).lastInsertRowid);
+        this.insertFaces(analysisId, frameId, a.evidenceId, f.faces);
+      }
+      this.insertModelResults(analysisId, a.modelResults);
       const sets = ['status = ?', 'error_code = ?', 'error = ?'];
       const values: unknown[] = [a.status, a.errorCode, a.error];
       for (const [key, col] of PROBE_COLUMNS) {
@@ -340,16 +414,102 @@ export class CaseStore {
       const ev = this.getEvidence(a.evidenceId);
       appendAudit(this.db, actor, 'evidence-analyzed', {
         run: a.runId, path: ev?.relPath, sha256: a.evidenceSha256, status: a.status, error: a.error, paramsKey: a.paramsKey,
-        stageVersions: a.stageVersions, frames: a.frameIndices,
+        stageVersions: a.stageVersions, frames: a.frameIndices, faces: faceCount, score: a.score, scoreNote: a.scoreNote,
+        models: Object.fromEntries(a.modelResults.map((m) => [m.modelId, { onnxSha256: m.onnxSha256, value: m.value, branch: m.branch }])),
+        executionProvider: a.executionProvider,
       });
       return analysisId;
     });
   }
 
+  /** Replaces the scores of an analysis whose frames and faces are unchanged (new models). */
+  replaceScores(
+    analysisId: number,
+    r: { runId: number; paramsKey: string; classifyKey: string; params: unknown; stageVersions: Record<string, number>; score: number | null; scoreNote: string | null; executionProvider: string | null; modelResults: ModelResultRow[]; faceScores: Map<number, Record<string, { logit: number; prob: number }>> },
+    actor: string,
+  ): void {
+    this.write(() => {
+      this.stmt('DELETE FROM face_scores WHERE face_id IN (SELECT id FROM faces WHERE analysis_id = ?)').run(analysisId);
+      this.stmt('DELETE FROM model_results WHERE analysis_id = ?').run(analysisId);
+      const ins = this.stmt('INSERT INTO face_scores (face_id, model_id, logit, prob) VALUES (?, ?, ?, ?)');
+      for (const [faceId, byModel] of r.faceScores) for (const [m, s] of Object.entries(byModel)) ins.run(faceId, m, s.logit, s.prob);
+      this.insertModelResults(analysisId, r.modelResults);
+      this.stmt('UPDATE analyses SET run_id = ?, params_key = ?, classify_key = ?, params = ?, stage_versions = ?, score = ?, score_note = ?, execution_provider = ?, completed_at = ? WHERE id = ?').run(
+        r.runId, r.paramsKey, r.classifyKey, JSON.stringify(r.params), JSON.stringify(r.stageVersions), r.score, r.scoreNote, r.executionProvider, new Date().toISOString(), analysisId,
+      );
+      const a = this.stmt('SELECT e.rel_path AS path, a.evidence_sha256 AS sha FROM analyses a JOIN evidence e ON e.id = a.evidence_id WHERE a.id = ?').get(analysisId) as { path: string; sha: string };
+      appendAudit(this.db, actor, 'evidence-rescored', {
+        run: r.runId, path: a.path, sha256: a.sha, paramsKey: r.paramsKey, score: r.score, scoreNote: r.scoreNote, executionProvider: r.executionProvider,
+        models: Object.fromEntries(r.modelResults.map((m) => [m.modelId, { onnxSha256: m.onnxSha256, value: m.value, branch: m.branch }])),
+      });
+    });
+  }
+
+  private insertFaces(analysisId: number, frameId: number, evidenceId: number, faces: readonly NewFace[]): void {
+    const insFace = this.stmt(
+      `INSERT INTO faces (analysis_id, frame_id, evidence_id, face_no, box, det_box, det_prob, landmarks, crop, crop_width, crop_height, crop_png, track)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insScore = this.stmt('INSERT INTO face_scores (face_id, model_id, logit, prob) VALUES (?, ?, ?, ?)');
+    for (const face of faces) {
+      const faceId = Number(insFace.run(
+        analysisId, frameId, evidenceId, face.faceNo, JSON.stringify(face.box), JSON.stringify(face.detBox), face.detProb, JSON.stringify(face.landmarks),
+        JSON.stringify(face.crop), face.cropWidth, face.cropHeight, face.cropPng, face.track,
+      ).lastInsertRowid);
+      for (const [modelId, s] of Object.entries(face.scores)) insScore.run(faceId, modelId, s.logit, s.prob);
+    }
+  }
+
+  private insertModelResults(analysisId: number, rows: readonly ModelResultRow[]): void {
+    const ins = this.stmt('INSERT INTO model_results (analysis_id, model_id, onnx_sha256, value, branch, faces) VALUES (?, ?, ?, ?, ?, ?)');
+    for (const m of rows) ins.run(analysisId, m.modelId, m.onnxSha256, m.value, m.branch, m.faces);
+  }
+
+  /** Records the manifest of a model used in this case (first use wins; the id pins the bytes). */
+  recordCaseModel(id: string, onnxSha256: string, manifest: unknown): void {
+    this.stmt('INSERT OR IGNORE INTO case_models (id, onnx_sha256, manifest, first_used_at) VALUES (?, ?, ?, ?)').run(id, onnxSha256, JSON.stringify(manifest), new Date().toISOString());
+  }
+
+  caseModels(): { id: string; onnxSha256: string; manifest: unknown; firstUsedAt: string }[] {
+    return (this.stmt('SELECT * FROM case_models ORDER BY id').all() as Row[]).map((r) => ({
+      id: r.id as string, onnxSha256: r.onnx_sha256 as string, manifest: JSON.parse(r.manifest as string) as unknown, firstUsedAt: r.first_used_at as string,
+    }));
+  }
+
+  listFaces(evidenceId: number): StoredFace[] {
+    const rows = this.stmt(
+      `SELECT f.*, fr.frame_index, fr.sample_no FROM faces f JOIN frames fr ON fr.id = f.frame_id WHERE f.evidence_id = ? ORDER BY fr.sample_no, f.face_no`,
+    ).all(evidenceId) as Row[];
+    return rows.map((r) => ({
+      id: r.id as number, frameId: r.frame_id as number, frameIndex: r.frame_index as number, sampleNo: r.sample_no as number, faceNo: r.face_no as number,
+      box: JSON.parse(r.box as string) as Box4, detBox: JSON.parse(r.det_box as string) as Box4, detProb: r.det_prob as number,
+      landmarks: JSON.parse(r.landmarks as string) as [number, number][], crop: JSON.parse(r.crop as string) as Box4,
+      cropWidth: r.crop_width as number, cropHeight: r.crop_height as number, cropPng: r.crop_png as Buffer, track: r.track as number | null,
+    }));
+  }
+
+  faceScores(evidenceId: number): Map<number, Record<string, { logit: number; prob: number }>> {
+    const rows = this.stmt('SELECT s.face_id, s.model_id, s.logit, s.prob FROM face_scores s JOIN faces f ON f.id = s.face_id WHERE f.evidence_id = ? ORDER BY s.face_id, s.model_id').all(evidenceId) as Row[];
+    const out = new Map<number, Record<string, { logit: number; prob: number }>>();
+    for (const r of rows) {
+      const rec = out.get(r.face_id as number) ?? {};
+      rec[r.model_id as string] = { logit: r.logit as number, prob: r.prob as number };
+      out.set(r.face_id as number, rec);
+    }
+    return out;
+  }
+
+  modelResults(analysisId: number): ModelResultRow[] {
+    return (this.stmt('SELECT * FROM model_results WHERE analysis_id = ? ORDER BY model_id').all(analysisId) as Row[]).map((r) => ({
+      modelId: r.model_id as string, onnxSha256: r.onnx_sha256 as string, value: r.value as number | null, branch: r.branch as string | null, faces: r.faces as number,
+    }));
+  }
+
   listFrames(evidenceId: number): FrameRecord[] {
-    return (this.stmt('SELECT id, analysis_id, evidence_id, sample_no, frame_index, pts_sec, width, height FROM frames WHERE evidence_id = ? ORDER BY sample_no').all(evidenceId) as Row[]).map((r) => ({
+    return (this.stmt('SELECT id, analysis_id, evidence_id, sample_no, frame_index, pts_sec, width, height, detect_width, detect_height FROM frames WHERE evidence_id = ? ORDER BY sample_no').all(evidenceId) as Row[]).map((r) => ({
       id: r.id as number, analysisId: r.analysis_id as number, evidenceId: r.evidence_id as number, sampleNo: r.sample_no as number,
       frameIndex: r.frame_index as number, ptsSec: r.pts_sec as number | null, width: r.width as number, height: r.height as number,
+      detectWidth: r.detect_width as number | null, detectHeight: r.detect_height as number | null,
     }));
   }
 

@@ -128,6 +128,70 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    name: 'faces, landmarks, crops, tracks, per-model scores',
+    sql: `
+      -- Two keys say what produced an analysis: faces_key covers frames and faces (sampling,
+      -- detector weights, thresholds, stage versions), classify_key the classifier models. A
+      -- change of models alone re-scores the stored crops without decoding the video again.
+      ALTER TABLE analyses ADD COLUMN faces_key TEXT;
+      ALTER TABLE analyses ADD COLUMN classify_key TEXT;
+      ALTER TABLE analyses ADD COLUMN face_count INTEGER NOT NULL DEFAULT 0;
+      -- Ensemble score of the video; NULL with score_note saying why (no faces, no models).
+      ALTER TABLE analyses ADD COLUMN score REAL;
+      ALTER TABLE analyses ADD COLUMN score_note TEXT;
+      ALTER TABLE analyses ADD COLUMN execution_provider TEXT;
+      ALTER TABLE analyses ADD COLUMN detector TEXT;
+      ALTER TABLE frames ADD COLUMN detect_width INTEGER;
+      ALTER TABLE frames ADD COLUMN detect_height INTEGER;
+
+      CREATE TABLE faces (
+        id INTEGER PRIMARY KEY,
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        frame_id INTEGER NOT NULL REFERENCES frames(id) ON DELETE CASCADE,
+        evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        face_no INTEGER NOT NULL,
+        box TEXT NOT NULL,
+        det_box TEXT NOT NULL,
+        det_prob REAL NOT NULL,
+        landmarks TEXT NOT NULL,
+        crop TEXT NOT NULL,
+        crop_width INTEGER NOT NULL,
+        crop_height INTEGER NOT NULL,
+        crop_png BLOB NOT NULL,
+        track INTEGER,
+        UNIQUE (frame_id, face_no)
+      );
+      CREATE INDEX faces_by_evidence ON faces (evidence_id, frame_id, face_no);
+
+      CREATE TABLE face_scores (
+        face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        logit REAL NOT NULL,
+        prob REAL NOT NULL,
+        PRIMARY KEY (face_id, model_id)
+      );
+
+      CREATE TABLE model_results (
+        analysis_id INTEGER NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        onnx_sha256 TEXT NOT NULL,
+        value REAL,
+        branch TEXT,
+        faces INTEGER NOT NULL,
+        PRIMARY KEY (analysis_id, model_id)
+      );
+
+      -- The manifest of every model that produced a score in this case, as it was then.
+      CREATE TABLE case_models (
+        id TEXT PRIMARY KEY,
+        onnx_sha256 TEXT NOT NULL,
+        manifest TEXT NOT NULL,
+        first_used_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
