@@ -78,6 +78,132 @@ export type TaskEvent =
   | { type: 'item-finished'; taskId: string; evidencePath: string; status: EvidenceStatus; error: string | null; skipped: boolean }
   | { type: 'task-finished'; taskId: string; status: TaskStatus; error: string | null };
 
+export type Box = [number, number, number, number];
+
+/** The examiner's decision on a face (absent: not reviewed). */
+export type ReviewDecision = 'fake' | 'real' | 'unsure';
+
+export interface ReviewInfo {
+  decision: ReviewDecision | null;
+  /** 0–5 category, as in Autopsy's image gallery (0 = uncategorised). */
+  category: number | null;
+  note: string | null;
+  examiner: string;
+  at: string;
+}
+
+export interface FaceInfo {
+  id: number;
+  faceNo: number;
+  /** Full-resolution integer box. */
+  box: Box;
+  detector: { box: Box; prob: number };
+  /** 5 points: left eye, right eye, nose, mouth left, mouth right (full resolution). */
+  landmarks: [number, number][];
+  crop: Box;
+  track: number | null;
+  /** Model id → fake probability. */
+  predictions: Record<string, number>;
+  /** Mean of the models' probabilities for this face; null without models. */
+  ensemble: number | null;
+  review: ReviewInfo | null;
+}
+
+export interface FrameInfo {
+  id: number;
+  sampleNo: number;
+  index: number;
+  pts: number | null;
+  width: number;
+  height: number;
+  faces: FaceInfo[];
+}
+
+export interface ModelOutcome {
+  id: string;
+  name: string;
+  onnxSha256: string;
+  /** confident_strategy value over the video's faces. */
+  value: number | null;
+  branch: 'confident-fake' | 'confident-real' | 'mean' | null;
+  faces: number;
+}
+
+export interface TrackOutcome {
+  id: number;
+  score: number | null;
+  faces: number;
+  frames: number[];
+}
+
+export interface VideoDetail {
+  evidence: EvidenceRow;
+  score: number | null;
+  scoreNote: string | null;
+  models: ModelOutcome[];
+  tracks: TrackOutcome[];
+  frames: FrameInfo[];
+  analysis: {
+    run: number;
+    completedAt: string;
+    executionProvider: string | null;
+    params: unknown;
+    stageVersions: Record<string, number>;
+  } | null;
+}
+
+export interface ReviewQueueItem {
+  evidenceId: number;
+  path: string;
+  frameId: number;
+  frameIndex: number;
+  faceId: number;
+  faceNo: number;
+  track: number | null;
+  ensemble: number;
+  review: ReviewInfo | null;
+}
+
+export interface ReviewRequest {
+  caseId: string;
+  evidenceId: number;
+  frameIndex: number;
+  faceNo: number;
+  decision?: ReviewDecision | null;
+  category?: number | null;
+  note?: string | null;
+  examiner: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  architecture: string;
+  inputSize: number;
+  parameters: number | null;
+  onnxSha256: string;
+  sources: { fileName: string; sha256: string; format: string }[];
+  createdAt: string;
+}
+
+export interface AuditItem {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  details: unknown;
+  hash: string;
+}
+
+export interface AuditView {
+  ok: boolean;
+  entries: number;
+  headHash: string;
+  firstBadSeq: number | null;
+  problem: string | null;
+  items: AuditItem[];
+}
+
 export interface DeepscanApi {
   openCase(req: OpenCaseRequest): Promise<Result<CaseSummary>>;
   listEvidence(caseId: string): Promise<Result<EvidenceRow[]>>;
@@ -85,6 +211,23 @@ export interface DeepscanApi {
   cancelAnalysis(taskId: string): Promise<Result<TaskInfo>>;
   /** Summary of a case opened earlier in this workstation home (e.g. after a renderer reload). */
   getCase(caseId: string): Promise<Result<CaseSummary>>;
+  /** Cases in this workstation home, most recently created first. */
+  listRecentCases(): Promise<Result<CaseSummary[]>>;
+  /** Frames, faces, per-model and per-person outcomes of one analysed video or image. */
+  getVideo(caseId: string, evidenceId: number): Promise<Result<VideoDetail>>;
+  /** JPEG preview of a sampled frame, as a data: URL. */
+  getFramePreview(caseId: string, frameId: number): Promise<Result<string>>;
+  /** Lossless face crop (PNG), as a data: URL. */
+  getFaceCrop(caseId: string, faceId: number): Promise<Result<string>>;
+  /** Faces whose ensemble probability is at least `threshold` (default 0.5), highest first. */
+  getReviewQueue(caseId: string, threshold?: number): Promise<Result<ReviewQueueItem[]>>;
+  /** Records an examiner's decision (stored with examiner and time, and in the audit log). */
+  submitReview(req: ReviewRequest): Promise<Result<ReviewInfo>>;
+  listModels(): Promise<Result<ModelInfo[]>>;
+  /** Imports a checkpoint (.pth) or ONNX file from a path on this machine. */
+  importModel(path: string): Promise<Result<ModelInfo>>;
+  /** The case's audit log with the chain's verification. */
+  getAudit(caseId: string): Promise<Result<AuditView>>;
   /** Subscribe to task events; returns an unsubscribe function. */
   onTaskEvent(listener: (event: TaskEvent) => void): () => void;
 }
@@ -108,6 +251,15 @@ export const IPC_CHANNELS = {
   startAnalysis: 'deepscan:start-analysis',
   cancelAnalysis: 'deepscan:cancel-analysis',
   getCase: 'deepscan:get-case',
+  listRecentCases: 'deepscan:list-recent-cases',
+  getVideo: 'deepscan:get-video',
+  getFramePreview: 'deepscan:get-frame-preview',
+  getFaceCrop: 'deepscan:get-face-crop',
+  getReviewQueue: 'deepscan:get-review-queue',
+  submitReview: 'deepscan:submit-review',
+  listModels: 'deepscan:list-models',
+  importModel: 'deepscan:import-model',
+  getAudit: 'deepscan:get-audit',
   pickFolder: 'deepscan:pick-folder',
   taskEvent: 'deepscan:task-event',
 } as const;

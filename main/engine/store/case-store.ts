@@ -197,6 +197,11 @@ export class CaseStore {
     this.db.close();
   }
 
+  /** A cached prepared statement (for data-access modules that extend the store). */
+  prepare(sql: string): Statement {
+    return this.stmt(sql);
+  }
+
   private stmt(sql: string): Statement {
     let s = this.statements.get(sql);
     if (!s) {

@@ -192,6 +192,80 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'examiner reviews',
+    sql: `
+      -- Every decision is a new row (history kept); the current decision on a face is the latest
+      -- row for (evidence, frame index, face number). Keyed by those, not by faces.id, so a
+      -- decision survives a re-analysis; faces_key says which analysis it was made on.
+      CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        evidence_sha256 TEXT NOT NULL,
+        faces_key TEXT,
+        frame_index INTEGER NOT NULL,
+        face_no INTEGER NOT NULL,
+        decision TEXT CHECK (decision IN ('fake', 'real', 'unsure')),
+        category INTEGER CHECK (category BETWEEN 0 AND 5),
+        note TEXT,
+        examiner TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX reviews_by_face ON reviews (evidence_id, frame_index, face_no, id);
+    `,
+  },
+  {
+    version: 4,
+    name: 'comparisons with a known original, difference masks, attention heatmaps',
+    sql: `
+      -- A suspect video compared with a reference (known original) video of the same case.
+      CREATE TABLE comparisons (
+        id INTEGER PRIMARY KEY,
+        suspect_evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        reference_evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        suspect_sha256 TEXT NOT NULL,
+        reference_sha256 TEXT NOT NULL,
+        frame_offset INTEGER NOT NULL DEFAULT 0,
+        params TEXT NOT NULL,
+        stage_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (suspect_evidence_id, reference_evidence_id, frame_offset)
+      );
+
+      -- 1 - SSIM difference mask of one face (the seed's mask, gray PNG) and its energy.
+      CREATE TABLE face_masks (
+        id INTEGER PRIMARY KEY,
+        comparison_id INTEGER NOT NULL REFERENCES comparisons(id) ON DELETE CASCADE,
+        frame_index INTEGER NOT NULL,
+        reference_frame_index INTEGER NOT NULL,
+        face_no INTEGER NOT NULL,
+        crop TEXT NOT NULL,
+        mask_png BLOB NOT NULL,
+        energy REAL NOT NULL,
+        UNIQUE (comparison_id, frame_index, face_no)
+      );
+
+      -- Occlusion-sensitivity maps ("model attention"), cached per face and model set.
+      CREATE TABLE heatmaps (
+        id INTEGER PRIMARY KEY,
+        evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+        evidence_sha256 TEXT NOT NULL,
+        frame_index INTEGER NOT NULL,
+        face_no INTEGER NOT NULL,
+        models_key TEXT NOT NULL,
+        params TEXT NOT NULL,
+        stage_version INTEGER NOT NULL,
+        grid_width INTEGER NOT NULL,
+        grid_height INTEGER NOT NULL,
+        values_json TEXT NOT NULL,
+        heatmap_png BLOB NOT NULL,
+        base_score REAL NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (evidence_id, frame_index, face_no, models_key, params)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
