@@ -1,22 +1,43 @@
 /**
- * `npm run bench`: measured throughput of the pipeline's stages on the shared fixture videos.
- * Prints numbers (and ratios where they say more than seconds); asserts nothing.
+ * `npm run bench [-- --b7]`: measured throughput of every pipeline stage on the shared fixture
+ * videos — hashing, probing, decoding, face detection, classification per execution provider
+ * — and the memory peak. Prints numbers (ratios where they say more than seconds); asserts
+ * nothing. `--b7` adds a synthetic EfficientNet-B7 classifier (random weights, the released
+ * models' size) to estimate the cost of the real 7-model ensemble.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import ort from 'onnxruntime-node';
+import { buildDeepfakeClassifierOnnx } from '../../main/engine/classify/efficientnet/onnx.js';
+import { createSession, type ExecutionProvider } from '../../main/engine/classify/execution.js';
+import { prepareFace, toNormalizedNCHW } from '../../main/engine/classify/preprocess.js';
+import { syntheticStateDict } from '../../main/engine/classify/efficientnet/synthetic.js';
+import { readTorchCheckpoint } from '../../main/engine/classify/torch/checkpoint.js';
+import { mtcnnModelDir } from '../../main/engine/faces/detector-models.js';
+import { MtcnnDetector } from '../../main/engine/faces/mtcnn.js';
+import { detectSeedFaces } from '../../main/engine/faces/seed-faces.js';
+import { makeImage, type Image8 } from '../../main/engine/image/image.js';
 import { sha256File } from '../../main/engine/ingest/hash.js';
 import { decodeFrames } from '../../main/engine/media/decode.js';
 import { locateFfmpeg } from '../../main/engine/media/ffmpeg.js';
 import { probeMedia } from '../../main/engine/media/probe.js';
 import { sampleFrameIndices } from '../../main/engine/media/sample.js';
-import { FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO } from '../helpers/paths.js';
+import { FIXTURES, FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO } from '../helpers/paths.js';
+
+let peakRss = 0;
+const sampleMemory = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const timer = setInterval(sampleMemory, 50);
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
+  const withB7 = process.argv.includes('--b7');
   const tools = await locateFfmpeg();
   const tmp = mkdtempSync(join(tmpdir(), 'deepscan-bench-'));
-  console.log(`ffmpeg ${tools.version} (${tools.source}); node ${process.version}; ${process.platform}/${process.arch}`);
+  console.log(`ffmpeg ${tools.version} (${tools.source}); node ${process.version}; onnxruntime-node ${ort.env.versions.node ?? ''}; ${process.platform}/${process.arch}`);
+  const detector = await MtcnnDetector.load(mtcnnModelDir(), { executionProviders: ['cpu'] });
+  const crops: Image8[] = [];
   try {
     for (const video of [FIXTURE_VIDEO, FIXTURE_SWAP_VIDEO]) {
       const name = video.split('/').pop()!;
@@ -28,23 +49,68 @@ async function main(): Promise<void> {
       const probe = await probeMedia(tools, video, name);
       const probeMs = performance.now() - t;
       const indices = sampleFrameIndices(probe.frameCount, 32);
+      let decodeMs = 0;
+      let detectMs = 0;
+      let faces = 0;
       t = performance.now();
-      let n = 0;
-      let peakRss = process.memoryUsage().rss;
       for await (const f of decodeFrames(tools, video, probe, indices, { tmpDir: tmp })) {
-        n += f.rgb.length > 0 ? 1 : 0;
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+        decodeMs += performance.now() - t;
+        const d0 = performance.now();
+        const r = await detectSeedFaces(detector, { data: f.rgb, width: f.width, height: f.height });
+        detectMs += performance.now() - d0;
+        faces += r.faces.length;
+        for (const face of r.faces) {
+          const [x0, y0, x1, y1] = face.crop;
+          if (crops.length < 32) crops.push(prepareFace(makeImage(x1 - x0, y1 - y0, 3, face.cropPixels)));
+        }
+        sampleMemory();
+        t = performance.now();
       }
-      const decodeMs = performance.now() - t;
       const videoSec = probe.frameCount / (probe.fps ?? 30);
       console.log(
         `${name}: hash ${(size / 1e6 / (hashMs / 1000)).toFixed(0)} MB/s | probe ${probeMs.toFixed(0)} ms | ` +
-          `decode+sample ${n} of ${probe.frameCount} frames ${decodeMs.toFixed(0)} ms ` +
-          `(${(videoSec / (decodeMs / 1000)).toFixed(1)}× real time) | peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`,
+          `decode 32 of ${probe.frameCount} frames ${decodeMs.toFixed(0)} ms (${(videoSec / (decodeMs / 1000)).toFixed(1)}× real time) | ` +
+          `detect ${(detectMs / 32).toFixed(0)} ms/frame = ${(32000 / detectMs).toFixed(2)} frames/s, ${faces} faces | decode:detect ${(decodeMs / detectMs).toFixed(2)}`,
       );
     }
+
+    const b0 = buildDeepfakeClassifierOnnx(readTorchCheckpoint(join(FIXTURES, 'checkpoints', 'dfdc_b0_seed7.legacy.pth')));
+    await benchClassifier('B0 (fixture checkpoint)', b0.bytes, crops);
+    if (withB7) {
+      const b7 = buildDeepfakeClassifierOnnx({ stateDict: syntheticStateDict('b7') });
+      await benchClassifier('B7 (synthetic weights, released size)', b7.bytes, crops.slice(0, 8));
+    }
   } finally {
+    await detector.release();
     rmSync(tmp, { recursive: true, force: true });
+    clearInterval(timer);
+  }
+  console.log(`memory peak (RSS, sampled every 50 ms): ${mib(peakRss)}`);
+}
+
+async function benchClassifier(label: string, bytes: Uint8Array, crops: Image8[]): Promise<void> {
+  for (const ep of ['cpu', 'cuda', 'webgpu'] as ExecutionProvider[]) {
+    let session;
+    const t0 = performance.now();
+    try {
+      session = (await createSession(bytes, ep, label)).session;
+    } catch (e) {
+      console.log(`${label} on ${ep}: not available (${(e as Error).message.slice(0, 90)}…)`);
+      continue;
+    }
+    const loadMs = performance.now() - t0;
+    for (const batch of [1, 8]) {
+      const n = Math.min(crops.length, batch === 1 ? 4 : 16);
+      const t = performance.now();
+      for (let i = 0; i < n; i += batch) {
+        const chunk = crops.slice(i, Math.min(n, i + batch));
+        await session.run({ input: new ort.Tensor('float32', toNormalizedNCHW(chunk), [chunk.length, 3, 380, 380]) });
+        sampleMemory();
+      }
+      const ms = performance.now() - t;
+      console.log(`${label} on ${ep}, batch ${batch}: ${(n / (ms / 1000)).toFixed(2)} faces/s (${(ms / n).toFixed(0)} ms/face; session ${loadMs.toFixed(0)} ms; ONNX ${mib(bytes.length)})`);
+    }
+    await session.release();
   }
 }
 

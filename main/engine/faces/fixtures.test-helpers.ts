@@ -8,7 +8,6 @@ import type { RgbImage } from './pil-resize.js';
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const fixtures = path.resolve(repoRoot, '..', 'shared', 'fixtures');
 export const mtcnnDir = process.env.DEEPSCAN_MTCNN_DIR ?? path.join(repoRoot, 'models', 'mtcnn');
-export const haveMtcnnNets = ['pnet', 'rnet', 'onet'].every((n) => existsSync(path.join(mtcnnDir, `${n}.onnx`)));
 
 /** Decode the given (sorted) frame indices of a video to packed RGB, optionally scaled. */
 export async function decodeFrames(file: string, idxs: number[], width: number, height: number, scale?: { w: number; h: number }): Promise<RgbImage[]> {

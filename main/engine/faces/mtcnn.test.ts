@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, fixtures, haveMtcnnNets, mtcnnDir } from './fixtures.test-helpers.js';
+import { decodeFrames, fixtures, mtcnnDir } from './fixtures.test-helpers.js';
 import { MtcnnDetector } from './mtcnn.js';
 import { pilResizeBicubic, type RgbImage } from './pil-resize.js';
 import { detectSeedFaces, detectSeedFacesBatch } from './seed-faces.js';
@@ -13,7 +13,7 @@ import { iou } from './tracks.js';
 const video = path.join(fixtures, 'videos', 'three_faces.mp4');
 const T: [number, number, number] = [0.7, 0.8, 0.8];
 
-describe.skipIf(!haveMtcnnNets)('MtcnnDetector with the real nets', () => {
+describe('MtcnnDetector with the real nets', () => {
   let det: MtcnnDetector;
   let frames: RgbImage[];
   beforeAll(async () => {

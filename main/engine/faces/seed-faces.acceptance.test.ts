@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, fixtures, haveMtcnnNets, mtcnnDir } from './fixtures.test-helpers.js';
+import { decodeFrames, fixtures, mtcnnDir } from './fixtures.test-helpers.js';
 import { MtcnnDetector } from './mtcnn.js';
 import { detectSeedFaces } from './seed-faces.js';
 import { iou } from './tracks.js';
@@ -27,7 +27,7 @@ interface RefVideo {
   frames: RefFrame[];
 }
 
-describe.skipIf(!haveMtcnnNets)('seed faces on the reference fixtures (acceptance)', () => {
+describe('seed faces on the reference fixtures (acceptance)', () => {
   let detector: MtcnnDetector;
   const ref = JSON.parse(readFileSync(refPath, 'utf8')) as { videos: RefVideo[] };
 

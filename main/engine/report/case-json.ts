@@ -126,8 +126,8 @@ function faceJson(f: StoredFace, s: ScoreMap): FaceJson {
 }
 
 /** Per-person verdicts, derived from the stored face scores by the same aggregation as the video's. */
-export function trackVerdicts(faces: readonly StoredFace[], scores: ReadonlyMap<number, ScoreMap>, modelIds: readonly string[]) {
-  const byTrack = new Map<number, StoredFace[]>();
+export function trackVerdicts(faces: readonly Pick<StoredFace, 'id' | 'track' | 'frameIndex'>[], scores: ReadonlyMap<number, ScoreMap>, modelIds: readonly string[]) {
+  const byTrack = new Map<number, Pick<StoredFace, 'id' | 'track' | 'frameIndex'>[]>();
   for (const f of faces) {
     if (f.track === null) continue;
     const list = byTrack.get(f.track) ?? [];

@@ -1,21 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import type { AnalysisRequest, CaseSummary, DeepscanApi, EvidenceRow, OpenCaseRequest, TaskEvent, TaskInfo } from '../../../common/api.js';
-import { fail, ok, type Result } from '../../../common/result.js';
-import { openCase, type OpenedCase } from '../case/open-case.js';
-import { caseDbPath, deepscanHome } from '../case/workspace.js';
+import type { AnalysisRequest, DeepscanApi, OpenCaseRequest, ReviewRequest, TaskEvent, TaskInfo } from '../../../common/api.js';
+import { openCase, resolveEvidenceFolder, type OpenedCase } from '../case/open-case.js';
+import { deepscanHome } from '../case/workspace.js';
 import { analyzeCase } from '../pipeline/analyze-case.js';
 import { ingestCaseFolder } from '../ingest/ingest.js';
 import { locateFfmpeg } from '../media/ffmpeg.js';
-import { CaseStore } from '../store/case-store.js';
+import type { CaseStore } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
+import { auditView } from './audit.js';
+import { caseSummary, listRecentCases } from './cases.js';
+import { caseFolder, guard, withStore } from './common.js';
+import { evidenceRows } from './evidence.js';
+import { importModelInfo, listModelInfos } from './models.js';
+import { reviewQueue, submitReview } from './reviews.js';
+import { faceCropUrl, framePreviewUrl, videoDetail } from './video.js';
+
+export interface WorkstationService extends DeepscanApi {
+  /** Cancels every running analysis and waits until each has stopped (clean shutdown). */
+  cancelAll(): Promise<void>;
+}
 
 /**
  * The workstation service behind the Electron IPC handlers and the loopback web host. It keeps
  * no case state of its own beyond the list of running tasks: every answer is read from the
- * case database, so the UI, the CLI and reports always agree.
+ * case database, so the UI, the CLI and reports always agree. Operations that show a case
+ * read its database directly (read-only), so a case stays viewable when its evidence folder
+ * is not reachable; only opening and analysing need the folder.
  */
-export function createWorkstationService(opts: { home?: string } = {}): DeepscanApi {
+export function createWorkstationService(opts: { home?: string } = {}): WorkstationService {
   const home = opts.home ?? deepscanHome();
   const listeners = new Set<(e: TaskEvent) => void>();
   const tasks = new Map<string, { info: TaskInfo; controller: AbortController; done: Promise<void> }>();
@@ -31,15 +43,7 @@ export function createWorkstationService(opts: { home?: string } = {}): Deepscan
     }
   };
 
-  async function withCase<T>(caseId: string, fn: (c: OpenedCase) => T | Promise<T>): Promise<T> {
-    const folder = caseFolder(home, caseId);
-    const c = await openCase({ folder, home });
-    try {
-      return await fn(c);
-    } finally {
-      c.store.close();
-    }
-  }
+  const read = <T>(caseId: string, fn: (store: CaseStore) => T) => guard(() => withStore(home, caseId, 'read', fn));
 
   return {
     openCase: (req: OpenCaseRequest) =>
@@ -49,20 +53,45 @@ export function createWorkstationService(opts: { home?: string } = {}): Deepscan
           // Opening a case registers and verifies its evidence (hashes), so the examiner sees
           // what the folder holds before any analysis runs.
           await ingestCaseFolder(c.store, c.folder, await locateFfmpeg(), c.actor);
-          return summary(c);
+          return caseSummary(c.info, c.store);
         } finally {
           c.store.close();
         }
       }),
 
-    getCase: (caseId: string) => guard(() => withCase(caseId, summary)),
+    getCase: (caseId: string) =>
+      read(caseId, (store) => {
+        const info = store.getCase();
+        if (!info) throw new DeepscanError('case-missing', `case database ${store.file} holds no case`);
+        return caseSummary(info, store);
+      }),
 
-    listEvidence: (caseId: string) => guard(() => withCase(caseId, (c) => evidenceRows(c.store))),
+    listEvidence: (caseId: string) => read(caseId, evidenceRows),
+
+    listRecentCases: () => guard(() => listRecentCases(home)),
+
+    getVideo: (caseId: string, evidenceId: number) => read(caseId, (store) => videoDetail(store, evidenceId)),
+
+    getFramePreview: (caseId: string, frameId: number) => read(caseId, (store) => framePreviewUrl(store, frameId)),
+
+    getFaceCrop: (caseId: string, faceId: number) => read(caseId, (store) => faceCropUrl(store, faceId)),
+
+    getReviewQueue: (caseId: string, threshold?: number) => read(caseId, (store) => reviewQueue(store, threshold ?? 0.5)),
+
+    submitReview: (req: ReviewRequest) => guard(() => withStore(home, req.caseId, 'write', (store) => submitReview(store, req))),
+
+    listModels: () => guard(() => listModelInfos(home)),
+
+    importModel: (path: string) => guard(() => importModelInfo(home, path)),
+
+    getAudit: (caseId: string) => read(caseId, auditView),
 
     startAnalysis: (req: AnalysisRequest) =>
       guard(async () => {
         if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
-        const folder = caseFolder(home, req.caseId);
+        // A missing evidence folder is reported now rather than as a failed task.
+        const folder = await resolveEvidenceFolder(caseFolder(home, req.caseId));
+        if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
         const taskId = randomUUID();
         const controller = new AbortController();
         const info: TaskInfo = { taskId, caseId: req.caseId, status: 'running' };
@@ -104,48 +133,15 @@ export function createWorkstationService(opts: { home?: string } = {}): Deepscan
         return { ...task.info };
       }),
 
+    async cancelAll() {
+      const running = [...tasks.values()].filter((t) => t.info.status === 'running');
+      for (const t of running) t.controller.abort();
+      await Promise.all(running.map((t) => t.done));
+    },
+
     onTaskEvent(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
   };
-}
-
-/** The evidence folder of a case created earlier in this home (read from its database). */
-function caseFolder(home: string, caseId: string): string {
-  if (!/^[0-9a-f]{16}$/.test(caseId)) throw new DeepscanError('invalid-argument', `not a case id: ${caseId}`);
-  const file = caseDbPath(home, caseId);
-  if (!existsSync(file)) throw new DeepscanError('case-missing', `no case ${caseId} in ${home}`);
-  const store = new CaseStore(file, { readonly: true });
-  try {
-    const info = store.getCase();
-    if (!info) throw new DeepscanError('case-missing', `case database ${file} holds no case`);
-    return info.folder;
-  } finally {
-    store.close();
-  }
-}
-
-function summary(c: OpenedCase): CaseSummary {
-  return {
-    id: c.info.id, name: c.info.name, number: c.info.number, examiner: c.info.examiner, folder: c.info.folder,
-    createdAt: c.info.createdAt, evidenceCount: c.store.listEvidence().length,
-  };
-}
-
-function evidenceRows(store: CaseStore): EvidenceRow[] {
-  return store.listEvidence().map((e) => ({
-    id: e.id, path: e.relPath, size: e.size ?? 0, sha256: e.sha256, kind: e.kind, status: e.status, error: e.error, integrity: e.integrity,
-    durationSec: e.durationSec, frameCount: e.frameCount, fps: e.fps, width: e.width, height: e.height,
-    sampledFrames: store.listFrames(e.id).length, faces: 0,
-  }));
-}
-
-async function guard<T>(fn: () => Promise<T>): Promise<Result<T>> {
-  try {
-    return ok(await fn());
-  } catch (e) {
-    if (isDeepscanError(e)) return fail({ code: e.code, message: e.message, ...(e.file ? { file: e.file } : {}) });
-    return fail({ code: 'internal', message: errorMessage(e) });
-  }
 }

@@ -64,9 +64,30 @@ export class CaseState {
   readonly counts = $derived(countByStatus(this.evidence));
 
   readonly #api: DeepscanClient;
+  readonly #onRefresh: ((rows: EvidenceRow[]) => void) | undefined;
 
-  constructor(api: DeepscanClient) {
+  /** `onRefresh` runs after every successful read of the evidence list (e.g. to load scores). */
+  constructor(api: DeepscanClient, opts: { onRefresh?: (rows: EvidenceRow[]) => void } = {}) {
     this.#api = api;
+    this.#onRefresh = opts.onRefresh;
+  }
+
+  /** Shows a case already known to the engine (recent case, reload) without re-opening it. */
+  async attach(summary: CaseSummary): Promise<void> {
+    this.caseSummary = summary;
+    this.evidence = [];
+    this.task = null;
+    this.progress = {};
+    this.error = null;
+    await this.refresh();
+  }
+
+  /** Re-reads a case by id (after a reload); false when the engine no longer knows it. */
+  async restore(caseId: string): Promise<boolean> {
+    const summary = await this.#call('loading', () => this.#api.getCase(caseId));
+    if (!summary) return false;
+    await this.attach(summary);
+    return true;
   }
 
   /** Whether the host offers a native folder dialog (Electron does, a browser does not). */
@@ -135,7 +156,10 @@ export class CaseState {
     const c = this.caseSummary;
     if (!c) return;
     const rows = await this.#call('loading', () => this.#api.listEvidence(c.id));
-    if (rows && this.caseSummary?.id === c.id) this.evidence = rows;
+    if (rows && this.caseSummary?.id === c.id) {
+      this.evidence = rows;
+      this.#onRefresh?.(rows);
+    }
     const summary = await this.#api.getCase(c.id).catch(() => null);
     if (summary?.ok && this.caseSummary?.id === c.id) this.caseSummary = summary.value;
   }

@@ -1,12 +1,20 @@
 /** A scriptable fake of the workstation API for renderer tests (records calls, emits events). */
 import type {
+  AuditView,
   CaseSummary,
   DeepscanClient,
   EvidenceRow,
+  FaceInfo,
+  FrameInfo,
+  ModelInfo,
+  ReviewInfo,
+  ReviewQueueItem,
+  ReviewRequest,
   TaskEvent,
   TaskInfo,
+  VideoDetail,
 } from '../../../common/api.js';
-import { ok, type Result } from '../../../common/result.js';
+import { fail, ok, type Result } from '../../../common/result.js';
 
 export const SUMMARY: CaseSummary = {
   id: 'case-1',
@@ -43,11 +51,112 @@ export const ROWS: EvidenceRow[] = [
   row({ id: 3, path: 'notes.txt', kind: 'other', status: 'not-media', width: null, height: null, durationSec: null, frameCount: null }),
 ];
 
+export const MODELS: ModelInfo[] = [
+  {
+    id: 'b0-seed7',
+    name: 'EfficientNet-B0 seed 7',
+    architecture: 'efficientnet-b0',
+    inputSize: 380,
+    parameters: 4_008_829,
+    onnxSha256: 'c0ffee'.padEnd(64, '7'),
+    sources: [{ fileName: 'dfdc_b0_seed7.legacy.pth', sha256: 'beef'.padEnd(64, '1'), format: 'torch-legacy' }],
+    createdAt: '2026-11-20T10:00:00Z',
+  },
+  {
+    id: 'b0-seed8',
+    name: 'EfficientNet-B0 seed 8',
+    architecture: 'efficientnet-b0',
+    inputSize: 380,
+    parameters: 4_008_829,
+    onnxSha256: 'facade'.padEnd(64, '8'),
+    sources: [{ fileName: 'dfdc_b0_seed8.pth', sha256: 'dead'.padEnd(64, '2'), format: 'torch-zip' }],
+    createdAt: '2026-11-21T10:00:00Z',
+  },
+];
+
+/** Probability of face `no` (0 or 1) in sample `s` for model `m`: person 1 is "suspicious". */
+function p(s: number, no: number, m: number): number {
+  const base = no === 1 ? 0.86 + 0.1 * Math.sin(s + m) : 0.08 + 0.05 * Math.cos(s * 1.7 + m);
+  return Math.round(Math.min(0.99, Math.max(0.01, base)) * 1000) / 1000;
+}
+
+/** A small analysed video: 8 sampled frames with two people (track 0 calm, track 1 flagged). */
+export function videoDetail(evidence: EvidenceRow = { ...ROWS[0], status: 'analyzed', sampledFrames: 8, faces: 16 }): VideoDetail {
+  let faceId = 100;
+  const frames: FrameInfo[] = [];
+  for (let s = 0; s < 8; s++) {
+    const faces: FaceInfo[] = [0, 1].map((no) => {
+      const x = no === 0 ? 200 : 760;
+      const predictions = { 'b0-seed7': p(s, no, 0), 'b0-seed8': p(s, no, 1) };
+      return {
+        id: faceId++,
+        faceNo: no,
+        box: [x, 180, x + 220, 460] as [number, number, number, number],
+        detector: { box: [x, 180, x + 220, 460] as [number, number, number, number], prob: 0.999 },
+        landmarks: [
+          [x + 70, 280],
+          [x + 150, 280],
+          [x + 110, 340],
+          [x + 80, 400],
+          [x + 140, 400],
+        ] as [number, number][],
+        crop: [x - 40, 140, x + 260, 500] as [number, number, number, number],
+        track: no,
+        predictions,
+        ensemble: (predictions['b0-seed7'] + predictions['b0-seed8']) / 2,
+        review: null,
+      };
+    });
+    frames.push({ id: 10 + s, sampleNo: s, index: s * 45, pts: s * 1.5, width: 1280, height: 720, faces });
+  }
+  const all = frames.flatMap((f) => f.faces);
+  const modelValue = (id: string) => {
+    const ps = all.map((f) => f.predictions[id]);
+    return ps.reduce((a, b) => a + b, 0) / ps.length;
+  };
+  const models = MODELS.map((m) => ({ id: m.id, name: m.name, onnxSha256: m.onnxSha256, value: modelValue(m.id), branch: 'mean' as const, faces: all.length }));
+  const score = models.reduce((a, m) => a + (m.value ?? 0), 0) / models.length;
+  return {
+    evidence,
+    score,
+    scoreNote: null,
+    models,
+    tracks: [0, 1].map((t) => ({
+      id: t,
+      score: all.filter((f) => f.track === t).reduce((a, f) => a + (f.ensemble ?? 0), 0) / 8,
+      faces: 8,
+      frames: frames.map((f) => f.index),
+    })),
+    frames,
+    analysis: { run: 1, completedAt: '2026-11-24T10:00:00Z', executionProvider: 'cpu', params: { frames: 8 }, stageVersions: { faces: 1, classify: 1 } },
+  };
+}
+
+/** A 1×1 PNG (valid image data for <img>). */
+export const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+export const AUDIT: AuditView = {
+  ok: true,
+  entries: 3,
+  headHash: '9e'.padEnd(64, 'a'),
+  firstBadSeq: null,
+  problem: null,
+  items: [
+    { seq: 1, at: '2026-11-24T09:00:00Z', actor: 'J. Doe', action: 'case-created', details: { folder: '/cases/2026-0042/evidence' }, hash: '11'.padEnd(64, 'b') },
+    { seq: 2, at: '2026-11-24T09:01:00Z', actor: 'J. Doe', action: 'evidence-registered', details: { path: 'clips/interview.mp4' }, hash: '22'.padEnd(64, 'c') },
+    { seq: 3, at: '2026-11-24T10:00:00Z', actor: 'J. Doe', action: 'analysis-completed', details: { run: 1 }, hash: '9e'.padEnd(64, 'a') },
+  ],
+};
+
 export interface FakeApi extends DeepscanClient {
   calls: [string, unknown][];
   emit(ev: TaskEvent): void;
   listeners: Set<(ev: TaskEvent) => void>;
   rows: EvidenceRow[];
+  /** Analysed videos by evidence id (mutable: reviews are stored here). */
+  videos: Map<number, VideoDetail>;
+  models: ModelInfo[];
+  audit: AuditView;
 }
 
 export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = true): FakeApi {
@@ -57,6 +166,9 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
     calls,
     listeners,
     rows: ROWS.map((r) => ({ ...r })),
+    videos: new Map(),
+    models: MODELS.map((m) => ({ ...m })),
+    audit: structuredClone(AUDIT),
     emit(ev) {
       for (const l of listeners) l(ev);
     },
@@ -84,10 +196,79 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    async listRecentCases() {
+      calls.push(['listRecentCases', null]);
+      return ok([SUMMARY, { ...SUMMARY, id: 'case-0', name: 'Older case', number: null, folder: '/cases/old', createdAt: '2026-10-01T09:00:00Z', evidenceCount: 12 }]);
+    },
+    async getVideo(caseId, evidenceId): Promise<Result<VideoDetail>> {
+      calls.push(['getVideo', { caseId, evidenceId }]);
+      const v = api.videos.get(evidenceId);
+      return v ? ok(structuredClone(v)) : fail({ code: 'not-found', message: `No analysed evidence ${evidenceId}.` });
+    },
+    async getFramePreview(caseId, frameId) {
+      calls.push(['getFramePreview', frameId]);
+      return ok(PIXEL);
+    },
+    async getFaceCrop(caseId, faceId) {
+      calls.push(['getFaceCrop', faceId]);
+      return ok(PIXEL);
+    },
+    async getReviewQueue(caseId, threshold = 0.5): Promise<Result<ReviewQueueItem[]>> {
+      calls.push(['getReviewQueue', { caseId, threshold }]);
+      const out: ReviewQueueItem[] = [];
+      for (const [evidenceId, v] of api.videos)
+        for (const fr of v.frames)
+          for (const f of fr.faces)
+            if ((f.ensemble ?? 0) >= threshold)
+              out.push({ evidenceId, path: v.evidence.path, frameId: fr.id, frameIndex: fr.index, faceId: f.id, faceNo: f.faceNo, track: f.track, ensemble: f.ensemble ?? 0, review: f.review });
+      out.sort((a, b) => b.ensemble - a.ensemble);
+      return ok(structuredClone(out));
+    },
+    async submitReview(req: ReviewRequest): Promise<Result<ReviewInfo>> {
+      calls.push(['submitReview', req]);
+      const v = api.videos.get(req.evidenceId);
+      const fr = v?.frames.find((f) => f.index === req.frameIndex);
+      const face = fr?.faces.find((f) => f.faceNo === req.faceNo);
+      if (!face) return fail({ code: 'not-found', message: 'No such face.' });
+      const info: ReviewInfo = {
+        decision: req.decision ?? null,
+        category: req.category ?? null,
+        note: req.note ?? null,
+        examiner: req.examiner,
+        at: '2026-11-24T11:00:00Z',
+      };
+      face.review = info;
+      api.audit.items.push({ seq: api.audit.items.length + 1, at: info.at, actor: req.examiner, action: 'review', details: { evidenceId: req.evidenceId, frameIndex: req.frameIndex, faceNo: req.faceNo, decision: info.decision, note: info.note }, hash: 'ab'.padEnd(64, String(api.audit.items.length % 10)) });
+      api.audit.entries = api.audit.items.length;
+      return ok({ ...info });
+    },
+    async listModels() {
+      calls.push(['listModels', null]);
+      return ok(api.models.map((m) => ({ ...m })));
+    },
+    async importModel(path): Promise<Result<ModelInfo>> {
+      calls.push(['importModel', path]);
+      if (!path.endsWith('.pth') && !path.endsWith('.onnx')) return fail({ code: 'invalid-argument', message: `Not a checkpoint: ${path}`, file: path });
+      const m: ModelInfo = { ...MODELS[0], id: 'imported', name: 'Imported model', sources: [{ fileName: path.split('/').pop() ?? path, sha256: 'f'.repeat(64), format: 'torch-zip' }] };
+      api.models.push(m);
+      return ok(m);
+    },
+    async getAudit(caseId) {
+      calls.push(['getAudit', caseId]);
+      return ok(structuredClone(api.audit));
+    },
     ...overrides,
   };
   if (withPicker && !('pickFolder' in overrides)) {
     api.pickFolder = async () => (calls.push(['pickFolder', null]), ok('/picked/folder'));
   }
+  return api;
+}
+
+/** A fake whose first row is an analysed video (the one videoDetail() describes). */
+export function analysedFake(overrides: Partial<DeepscanClient> = {}, withPicker = true): FakeApi {
+  const api = fakeApi(overrides, withPicker);
+  api.rows[0] = { ...api.rows[0], status: 'analyzed', sampledFrames: 8, faces: 16, integrity: 'ok' };
+  api.videos.set(1, videoDetail(api.rows[0]));
   return api;
 }

@@ -1,0 +1,29 @@
+import type { EvidenceRow } from '../../../common/api.js';
+import type { CaseStore, EvidenceRecord } from '../store/case-store.js';
+import { DeepscanError } from '../util/errors.js';
+
+/** Sampled frames and detected faces per evidence item (one grouped query each, not one per item). */
+function counts(store: CaseStore): { frames: Map<number, number>; faces: Map<number, number> } {
+  const frames = store.prepare('SELECT evidence_id AS id, COUNT(*) AS n FROM frames GROUP BY evidence_id').all() as { id: number; n: number }[];
+  const faces = store.prepare("SELECT evidence_id AS id, face_count AS n FROM analyses WHERE status = 'analyzed'").all() as { id: number; n: number }[];
+  return { frames: new Map(frames.map((r) => [r.id, r.n])), faces: new Map(faces.map((r) => [r.id, r.n])) };
+}
+
+function toRow(e: EvidenceRecord, c: ReturnType<typeof counts>): EvidenceRow {
+  return {
+    id: e.id, path: e.relPath, size: e.size ?? 0, sha256: e.sha256, kind: e.kind, status: e.status, error: e.error, integrity: e.integrity,
+    durationSec: e.durationSec, frameCount: e.frameCount, fps: e.fps, width: e.width, height: e.height,
+    sampledFrames: c.frames.get(e.id) ?? 0, faces: c.faces.get(e.id) ?? 0,
+  };
+}
+
+export function evidenceRows(store: CaseStore): EvidenceRow[] {
+  const c = counts(store);
+  return store.listEvidence().map((e) => toRow(e, c));
+}
+
+export function evidenceRow(store: CaseStore, evidenceId: number): EvidenceRow {
+  const e = store.getEvidence(evidenceId);
+  if (!e) throw new DeepscanError('invalid-argument', `no evidence ${evidenceId} in this case`);
+  return toRow(e, counts(store));
+}

@@ -1,0 +1,103 @@
+import type { Box, FaceInfo, FrameInfo, ModelOutcome, ReviewInfo, VideoDetail } from '../../../common/api.js';
+import { trackVerdicts } from '../report/case-json.js';
+import type { CaseStore, StoredFace } from '../store/case-store.js';
+import { currentReviews, reviewKey, type ReviewRecord } from '../store/reviews.js';
+import { DeepscanError } from '../util/errors.js';
+import { dataUrl } from './common.js';
+import { evidenceRow } from './evidence.js';
+
+type LeanFace = Omit<StoredFace, 'cropPng' | 'cropWidth' | 'cropHeight'>;
+
+/**
+ * The faces of an item without their crop pixels (the views fetch a crop only when they show
+ * it: a video's crops are megabytes).
+ */
+function listFacesLean(store: CaseStore, evidenceId: number): LeanFace[] {
+  const rows = store.prepare(
+    `SELECT f.id, f.frame_id, f.face_no, f.box, f.det_box, f.det_prob, f.landmarks, f.crop, f.track, fr.frame_index, fr.sample_no
+     FROM faces f JOIN frames fr ON fr.id = f.frame_id WHERE f.evidence_id = ? ORDER BY fr.sample_no, f.face_no`,
+  ).all(evidenceId) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    id: r.id as number, frameId: r.frame_id as number, frameIndex: r.frame_index as number, sampleNo: r.sample_no as number, faceNo: r.face_no as number,
+    box: JSON.parse(r.box as string) as Box, detBox: JSON.parse(r.det_box as string) as Box, detProb: r.det_prob as number,
+    landmarks: JSON.parse(r.landmarks as string) as [number, number][], crop: JSON.parse(r.crop as string) as Box, track: r.track as number | null,
+  }));
+}
+
+export function reviewInfo(r: ReviewRecord | null | undefined): ReviewInfo | null {
+  return r ? { decision: r.decision, category: r.category, note: r.note, examiner: r.examiner, at: r.createdAt } : null;
+}
+
+/** Mean of the models' fake probabilities for one face; null without scores. */
+export function faceEnsemble(predictions: Record<string, number>): number | null {
+  const v = Object.values(predictions);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
+}
+
+function modelName(manifest: unknown, id: string): string {
+  const name = (manifest as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.length > 0 ? name : id;
+}
+
+const BRANCHES = new Set(['confident-fake', 'confident-real', 'mean']);
+
+/** Frames, faces, per-model and per-person outcomes of one item, as stored by its current analysis. */
+export function videoDetail(store: CaseStore, evidenceId: number): VideoDetail {
+  const evidence = evidenceRow(store, evidenceId);
+  const analysis = store.getAnalysis(evidenceId);
+  const analyzed = analysis?.status === 'analyzed';
+  const frames = analyzed ? store.listFrames(evidenceId) : [];
+  const faces = analyzed ? listFacesLean(store, evidenceId) : [];
+  const scores = analyzed ? store.faceScores(evidenceId) : new Map<number, Record<string, { logit: number; prob: number }>>();
+  const modelRows = analysis ? store.modelResults(analysis.id) : [];
+  const reviews = currentReviews(store, evidenceId);
+  const manifests = new Map(store.caseModels().map((m) => [m.id, m.manifest]));
+
+  const facesByFrame = new Map<number, FaceInfo[]>();
+  for (const f of faces) {
+    const predictions = Object.fromEntries(Object.entries(scores.get(f.id) ?? {}).map(([m, s]) => [m, s.prob]));
+    const info: FaceInfo = {
+      id: f.id, faceNo: f.faceNo, box: f.box, detector: { box: f.detBox, prob: f.detProb }, landmarks: f.landmarks, crop: f.crop, track: f.track,
+      predictions, ensemble: faceEnsemble(predictions), review: reviewInfo(reviews.get(reviewKey(f.frameIndex, f.faceNo))),
+    };
+    const list = facesByFrame.get(f.frameId) ?? [];
+    list.push(info);
+    facesByFrame.set(f.frameId, list);
+  }
+  const frameInfos: FrameInfo[] = frames.map((fr) => ({
+    id: fr.id, sampleNo: fr.sampleNo, index: fr.frameIndex, pts: fr.ptsSec, width: fr.width, height: fr.height, faces: facesByFrame.get(fr.id) ?? [],
+  }));
+  const models: ModelOutcome[] = modelRows.map((m) => ({
+    id: m.modelId, name: modelName(manifests.get(m.modelId), m.modelId), onnxSha256: m.onnxSha256, value: m.value,
+    branch: m.branch !== null && BRANCHES.has(m.branch) ? (m.branch as ModelOutcome['branch']) : null, faces: m.faces,
+  }));
+  return {
+    evidence,
+    score: analyzed ? analysis.score : null,
+    scoreNote: analyzed ? analysis.scoreNote : analysis ? analysis.error : null,
+    models,
+    tracks: analyzed ? trackVerdicts(faces, scores, modelRows.map((m) => m.modelId)) : [],
+    frames: frameInfos,
+    analysis: analysis ? {
+      run: analysis.runId, completedAt: analysis.completedAt, executionProvider: analysis.executionProvider, params: analysis.params, stageVersions: analysis.stageVersions,
+    } : null,
+  };
+}
+
+/** The stored JPEG preview of a sampled frame, as a data: URL. */
+export function framePreviewUrl(store: CaseStore, frameId: number): string {
+  const jpeg = store.framePreview(frameId);
+  if (!jpeg) throw new DeepscanError('invalid-argument', `no frame ${frameId} in this case`);
+  return dataUrl('image/jpeg', jpeg);
+}
+
+/** The lossless face crop (PNG) the classifiers saw, as a data: URL. */
+export function faceCropUrl(store: CaseStore, faceId: number): string {
+  const r = store.prepare('SELECT f.crop_png AS png, f.face_no AS face_no, fr.frame_index AS frame_index, e.rel_path AS path FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id WHERE f.id = ?')
+    .get(faceId) as { png: Buffer; face_no: number; frame_index: number; path: string } | undefined;
+  if (!r) throw new DeepscanError('invalid-argument', `no face ${faceId} in this case`);
+  if (!r.png || r.png.length === 0) {
+    throw new DeepscanError('image-invalid', `face ${r.face_no} of frame ${r.frame_index} of ${r.path} has an empty crop (the face lies outside the frame)`, { file: r.path });
+  }
+  return dataUrl('image/png', r.png);
+}

@@ -1,0 +1,109 @@
+import { appendAudit } from './audit.js';
+import type { CaseStore } from './case-store.js';
+import { DeepscanError } from '../util/errors.js';
+
+/**
+ * Examiner reviews of faces (table `reviews`, migration 3). Every decision is a new row, so
+ * the history is kept; the current review of a face is the latest row for its (evidence,
+ * frame index, face number). Reviews are keyed by those rather than by faces.id so that a
+ * decision survives a re-analysis; faces_key records which analysis it was made on.
+ */
+
+export type ReviewDecisionValue = 'fake' | 'real' | 'unsure';
+
+export interface ReviewRecord {
+  id: number;
+  evidenceId: number;
+  evidenceSha256: string;
+  facesKey: string | null;
+  frameIndex: number;
+  faceNo: number;
+  decision: ReviewDecisionValue | null;
+  category: number | null;
+  note: string | null;
+  examiner: string;
+  createdAt: string;
+}
+
+export interface NewReview {
+  evidenceId: number;
+  frameIndex: number;
+  faceNo: number;
+  decision: ReviewDecisionValue | null;
+  category: number | null;
+  note: string | null;
+  examiner: string;
+}
+
+type Row = Record<string, unknown>;
+
+function toReview(r: Row): ReviewRecord {
+  return {
+    id: r.id as number, evidenceId: r.evidence_id as number, evidenceSha256: r.evidence_sha256 as string, facesKey: (r.faces_key as string | null) ?? null,
+    frameIndex: r.frame_index as number, faceNo: r.face_no as number, decision: (r.decision as ReviewDecisionValue | null) ?? null,
+    category: (r.category as number | null) ?? null, note: (r.note as string | null) ?? null, examiner: r.examiner as string, createdAt: r.created_at as string,
+  };
+}
+
+/** The latest review row per (evidence, frame index, face number). */
+const CURRENT = `SELECT r.* FROM reviews r
+  WHERE r.id = (SELECT MAX(r2.id) FROM reviews r2 WHERE r2.evidence_id = r.evidence_id AND r2.frame_index = r.frame_index AND r2.face_no = r.face_no)`;
+
+/** Current review of each face of one evidence item, keyed by `${frameIndex}:${faceNo}`. */
+export function currentReviews(store: CaseStore, evidenceId: number): Map<string, ReviewRecord> {
+  const rows = store.prepare(`${CURRENT} AND r.evidence_id = ? ORDER BY r.frame_index, r.face_no`).all(evidenceId) as Row[];
+  return new Map(rows.map((r) => { const v = toReview(r); return [reviewKey(v.frameIndex, v.faceNo), v]; }));
+}
+
+/** Current reviews of the whole case, keyed by `${evidenceId}:${frameIndex}:${faceNo}`. */
+export function allCurrentReviews(store: CaseStore): Map<string, ReviewRecord> {
+  const rows = store.prepare(`${CURRENT} ORDER BY r.evidence_id, r.frame_index, r.face_no`).all() as Row[];
+  return new Map(rows.map((r) => { const v = toReview(r); return [`${v.evidenceId}:${reviewKey(v.frameIndex, v.faceNo)}`, v]; }));
+}
+
+export function currentReview(store: CaseStore, evidenceId: number, frameIndex: number, faceNo: number): ReviewRecord | null {
+  const r = store.prepare('SELECT * FROM reviews WHERE evidence_id = ? AND frame_index = ? AND face_no = ? ORDER BY id DESC LIMIT 1').get(evidenceId, frameIndex, faceNo) as Row | undefined;
+  return r ? toReview(r) : null;
+}
+
+/** Every review of one face, oldest first (the history behind the current decision). */
+export function reviewHistory(store: CaseStore, evidenceId: number, frameIndex: number, faceNo: number): ReviewRecord[] {
+  return (store.prepare('SELECT * FROM reviews WHERE evidence_id = ? AND frame_index = ? AND face_no = ? ORDER BY id').all(evidenceId, frameIndex, faceNo) as Row[]).map(toReview);
+}
+
+export function reviewKey(frameIndex: number, faceNo: number): string {
+  return `${frameIndex}:${faceNo}`;
+}
+
+/**
+ * Records a review of a face of the item's current analysis. The row and its audit entry
+ * (action `review`: examiner, evidence path and SHA-256, frame, face, decision, category,
+ * note) are written in one transaction. Refuses faces the current analysis does not have.
+ */
+export function addReview(store: CaseStore, r: NewReview, at = new Date().toISOString()): ReviewRecord {
+  if (r.category !== null && (!Number.isInteger(r.category) || r.category < 0 || r.category > 5)) {
+    throw new DeepscanError('invalid-argument', `review category must be an integer from 0 to 5 (got ${r.category})`);
+  }
+  return store.write(() => {
+    const ev = store.getEvidence(r.evidenceId);
+    if (!ev) throw new DeepscanError('invalid-argument', `no evidence ${r.evidenceId} in this case`);
+    const face = store.prepare(
+      `SELECT a.evidence_sha256 AS sha, a.faces_key AS faces_key FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN analyses a ON a.id = f.analysis_id
+       WHERE f.evidence_id = ? AND fr.frame_index = ? AND f.face_no = ?`,
+    ).get(r.evidenceId, r.frameIndex, r.faceNo) as { sha: string; faces_key: string | null } | undefined;
+    if (!face) {
+      throw new DeepscanError('invalid-argument', `${ev.relPath} has no face ${r.faceNo} in frame ${r.frameIndex} in its current analysis`, { file: ev.relPath });
+    }
+    const sha = ev.sha256 ?? face.sha;
+    const info = store.prepare(
+      'INSERT INTO reviews (evidence_id, evidence_sha256, faces_key, frame_index, face_no, decision, category, note, examiner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(r.evidenceId, sha, face.faces_key, r.frameIndex, r.faceNo, r.decision, r.category, r.note, r.examiner, at);
+    appendAudit(store.db, r.examiner, 'review', {
+      examiner: r.examiner, path: ev.relPath, sha256: sha, frame: r.frameIndex, face: r.faceNo, decision: r.decision, category: r.category, note: r.note,
+    }, at);
+    return {
+      id: Number(info.lastInsertRowid), evidenceId: r.evidenceId, evidenceSha256: sha, facesKey: face.faces_key, frameIndex: r.frameIndex, faceNo: r.faceNo,
+      decision: r.decision, category: r.category, note: r.note, examiner: r.examiner, createdAt: at,
+    };
+  });
+}

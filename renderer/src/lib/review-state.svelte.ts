@@ -1,0 +1,227 @@
+/**
+ * The review queue: flagged faces, highest first, worked through from the keyboard.
+ *   J / K      next / previous face          F / R / U  fake / real / unsure
+ *   N          note (Enter saves, Esc)        0–5        category
+ *   X / Space  select for a bulk action       Shift+A    select all / none
+ */
+import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueItem } from '../../../common/api.js';
+import type { ApiError } from '../../../common/result.js';
+import type { FaceTarget, ReviewPatch } from './workstation.svelte.js';
+
+export interface Decider {
+  decide(target: FaceTarget, patch: ReviewPatch): Promise<ReviewInfo | null>;
+}
+
+export const REVIEW_KEYS: { keys: string; action: string }[] = [
+  { keys: 'J / K', action: 'Next / previous face' },
+  { keys: 'F', action: 'Mark fake (manipulated)' },
+  { keys: 'R', action: 'Mark real (authentic)' },
+  { keys: 'U', action: 'Mark unsure' },
+  { keys: 'N', action: 'Note (Enter saves, Esc cancels)' },
+  { keys: '0–5', action: 'Category' },
+  { keys: 'X', action: 'Select / unselect for bulk' },
+];
+
+export const DECISION_LABEL: Record<ReviewDecision, string> = { fake: 'Fake', real: 'Real', unsure: 'Unsure' };
+
+export function targetOfItem(i: ReviewQueueItem): FaceTarget {
+  return { evidenceId: i.evidenceId, frameIndex: i.frameIndex, faceNo: i.faceNo, faceId: i.faceId, review: i.review };
+}
+
+export class ReviewState {
+  items = $state<ReviewQueueItem[]>([]);
+  threshold = $state(0.5);
+  cursor = $state(0);
+  selected = $state<Record<number, true>>({});
+  noteOpen = $state(false);
+  noteDraft = $state('');
+  advance = $state(true);
+  loading = $state(false);
+  busy = $state(false);
+  loadedFor = $state<string | null>(null);
+  error = $state<ApiError | null>(null);
+  /** Last thing done, for the live region. */
+  message = $state('');
+
+  readonly current: ReviewQueueItem | null = $derived(this.items[this.cursor] ?? null);
+  readonly selectedCount = $derived(Object.keys(this.selected).length);
+  readonly decidedCount = $derived(this.items.filter((i) => i.review?.decision).length);
+
+  readonly #api: DeepscanClient;
+  readonly #decider: Decider;
+
+  constructor(api: DeepscanClient, decider: Decider) {
+    this.#api = api;
+    this.#decider = decider;
+  }
+
+  clear(): void {
+    this.items = [];
+    this.cursor = 0;
+    this.selected = {};
+    this.noteOpen = false;
+    this.loadedFor = null;
+    this.error = null;
+    this.message = '';
+  }
+
+  async load(caseId: string, threshold = this.threshold): Promise<void> {
+    const t = Number(threshold);
+    if (!Number.isFinite(t) || t < 0 || t > 1) {
+      this.error = { code: 'invalid-argument', message: 'The threshold is a probability from 0 to 1.' };
+      return;
+    }
+    this.threshold = t;
+    this.loading = true;
+    const keep = this.current?.faceId;
+    try {
+      const r = await this.#api.getReviewQueue(caseId, t);
+      if (!r.ok) {
+        this.error = r.error;
+        return;
+      }
+      this.error = null;
+      this.items = r.value;
+      this.loadedFor = caseId;
+      const i = keep === undefined ? -1 : r.value.findIndex((x) => x.faceId === keep);
+      this.cursor = i >= 0 ? i : 0;
+      const ids = new Set(r.value.map((x) => x.faceId));
+      this.selected = Object.fromEntries(Object.keys(this.selected).filter((k) => ids.has(Number(k))).map((k) => [k, true]));
+    } catch (e) {
+      this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  move(delta: number): void {
+    if (this.items.length === 0) return;
+    this.cursor = Math.max(0, Math.min(this.items.length - 1, this.cursor + delta));
+    this.noteOpen = false;
+  }
+
+  goTo(i: number): void {
+    if (i >= 0 && i < this.items.length) {
+      this.cursor = i;
+      this.noteOpen = false;
+    }
+  }
+
+  toggle(faceId: number): void {
+    if (this.selected[faceId]) delete this.selected[faceId];
+    else this.selected[faceId] = true;
+  }
+
+  selectAll(on: boolean): void {
+    this.selected = on ? Object.fromEntries(this.items.map((i) => [i.faceId, true as const])) : {};
+  }
+
+  applyReview(faceId: number, info: ReviewInfo): void {
+    for (const i of this.items) if (i.faceId === faceId) i.review = info;
+  }
+
+  async #submit(item: ReviewQueueItem, patch: ReviewPatch): Promise<boolean> {
+    this.busy = true;
+    try {
+      const info = await this.#decider.decide(targetOfItem(item), patch);
+      if (!info) return false;
+      this.applyReview(item.faceId, info);
+      return true;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async decide(decision: ReviewDecision): Promise<void> {
+    const item = this.current;
+    if (!item || this.busy) return;
+    if (await this.#submit(item, { decision })) {
+      this.message = `Face ${item.faceNo} in frame ${item.frameIndex} of ${item.path}: marked ${DECISION_LABEL[decision].toLowerCase()}.`;
+      if (this.advance && this.items[this.cursor]?.faceId === item.faceId) this.move(1);
+    }
+  }
+
+  async categorise(category: number): Promise<void> {
+    const item = this.current;
+    if (!item || this.busy || !Number.isInteger(category) || category < 0 || category > 5) return;
+    if (await this.#submit(item, { category })) this.message = `Category ${category} set.`;
+  }
+
+  openNote(): void {
+    if (!this.current) return;
+    this.noteDraft = this.current.review?.note ?? '';
+    this.noteOpen = true;
+  }
+
+  cancelNote(): void {
+    this.noteOpen = false;
+  }
+
+  async saveNote(): Promise<void> {
+    const item = this.current;
+    if (!item) return;
+    const note = this.noteDraft.trim();
+    if (await this.#submit(item, { note: note === '' ? null : note })) {
+      this.noteOpen = false;
+      this.message = note ? 'Note saved.' : 'Note removed.';
+    }
+  }
+
+  /** Marks every selected face (or, with none selected, nothing). */
+  async decideSelected(decision: ReviewDecision): Promise<void> {
+    const targets = this.items.filter((i) => this.selected[i.faceId]);
+    if (targets.length === 0 || this.busy) return;
+    let done = 0;
+    for (const item of targets) {
+      if (!(await this.#submit(item, { decision }))) break;
+      done++;
+    }
+    if (done === targets.length) this.selected = {};
+    this.message = `${done} of ${targets.length} faces marked ${DECISION_LABEL[decision].toLowerCase()}.`;
+  }
+
+  /**
+   * Keyboard handling for the queue; returns true when the key was used. Keys typed into a
+   * field never reach here (the view checks the event target).
+   */
+  handleKey(e: { key: string; shiftKey?: boolean; ctrlKey?: boolean; altKey?: boolean; metaKey?: boolean }): boolean {
+    if (e.ctrlKey || e.altKey || e.metaKey) return false;
+    if (this.noteOpen) return false;
+    const k = e.key;
+    if (e.shiftKey && (k === 'A' || k === 'a')) {
+      this.selectAll(this.selectedCount < this.items.length);
+      return true;
+    }
+    switch (k.toLowerCase()) {
+      case 'j':
+      case 'arrowdown':
+        this.move(1);
+        return true;
+      case 'k':
+      case 'arrowup':
+        this.move(-1);
+        return true;
+      case 'f':
+        void this.decide('fake');
+        return true;
+      case 'r':
+        void this.decide('real');
+        return true;
+      case 'u':
+        void this.decide('unsure');
+        return true;
+      case 'n':
+        this.openNote();
+        return this.noteOpen;
+      case 'x':
+      case ' ':
+        if (this.current) this.toggle(this.current.faceId);
+        return true;
+    }
+    if (/^[0-5]$/.test(k)) {
+      void this.categorise(Number(k));
+      return true;
+    }
+    return false;
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * One analysed video: its detail (frames, faces, model and track outcomes), the selected frame
+ * and face, and caches of frame previews and face crops (data: URLs), fetched on demand.
+ */
+import type { DeepscanClient, FaceInfo, FrameInfo, ReviewInfo, VideoDetail } from '../../../common/api.js';
+import type { ApiError, Result } from '../../../common/result.js';
+import { frameSeries, type Series } from './explain.js';
+
+/** At least this ensemble probability marks a face as flagged (the "weak" band's lower limit). */
+export const FLAG_AT = 0.5;
+
+export class VideoState {
+  caseId = $state<string | null>(null);
+  evidenceId = $state<number | null>(null);
+  detail = $state<VideoDetail | null>(null);
+  loading = $state(false);
+  error = $state<ApiError | null>(null);
+  /** Index into detail.frames. */
+  frameIdx = $state(0);
+  faceId = $state<number | null>(null);
+  previews = $state<Record<number, string>>({});
+  crops = $state<Record<number, string>>({});
+  /** Frame or face ids whose image could not be read. */
+  missing = $state<Record<string, ApiError>>({});
+
+  readonly series: Series[] = $derived(this.detail ? frameSeries(this.detail) : []);
+  readonly frame: FrameInfo | null = $derived(this.detail?.frames[this.frameIdx] ?? null);
+  readonly selectedFace: FaceInfo | null = $derived.by(() => {
+    const id = this.faceId;
+    if (id === null || !this.detail) return null;
+    for (const fr of this.detail.frames) for (const f of fr.faces) if (f.id === id) return f;
+    return null;
+  });
+  /** Faces at or above FLAG_AT, in frame order. */
+  readonly flagged: { frameIdx: number; face: FaceInfo }[] = $derived.by(() => {
+    const out: { frameIdx: number; face: FaceInfo }[] = [];
+    this.detail?.frames.forEach((fr, i) => {
+      for (const f of fr.faces) if ((f.ensemble ?? 0) >= FLAG_AT) out.push({ frameIdx: i, face: f });
+    });
+    return out;
+  });
+
+  readonly #api: DeepscanClient;
+  readonly #inflight = new Set<string>();
+  #gen = 0;
+
+  constructor(api: DeepscanClient) {
+    this.#api = api;
+  }
+
+  clear(): void {
+    this.#gen++;
+    this.caseId = null;
+    this.evidenceId = null;
+    this.detail = null;
+    this.error = null;
+    this.frameIdx = 0;
+    this.faceId = null;
+    this.previews = {};
+    this.crops = {};
+    this.missing = {};
+    this.#inflight.clear();
+  }
+
+  async load(caseId: string, evidenceId: number): Promise<boolean> {
+    if (this.caseId !== caseId || this.evidenceId !== evidenceId) {
+      this.clear();
+      this.caseId = caseId;
+      this.evidenceId = evidenceId;
+    }
+    const gen = ++this.#gen;
+    this.loading = true;
+    this.error = null;
+    try {
+      const r = await this.#api.getVideo(caseId, evidenceId);
+      if (gen !== this.#gen) return false;
+      if (!r.ok) {
+        this.error = r.error;
+        return false;
+      }
+      this.detail = r.value;
+      if (this.frameIdx >= r.value.frames.length) this.frameIdx = 0;
+      if (this.faceId === null || !this.selectedFace) {
+        // Start where it matters: the frame of the highest-scoring face.
+        let best: { i: number; p: number } | null = null;
+        r.value.frames.forEach((fr, i) => {
+          for (const f of fr.faces) if (f.ensemble !== null && (!best || f.ensemble > best.p)) best = { i, p: f.ensemble };
+        });
+        this.frameIdx = best ? (best as { i: number }).i : 0;
+      }
+      void this.ensurePreview(this.frame?.id ?? null);
+      return true;
+    } catch (e) {
+      if (gen === this.#gen) this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+      return false;
+    } finally {
+      if (gen === this.#gen) this.loading = false;
+    }
+  }
+
+  frameOf(faceId: number): FrameInfo | null {
+    for (const fr of this.detail?.frames ?? []) if (fr.faces.some((f) => f.id === faceId)) return fr;
+    return null;
+  }
+
+  selectFrame(i: number): void {
+    const n = this.detail?.frames.length ?? 0;
+    if (n === 0) return;
+    this.frameIdx = Math.max(0, Math.min(n - 1, i));
+    const fr = this.frame;
+    if (fr && !fr.faces.some((f) => f.id === this.faceId)) this.faceId = null;
+    void this.ensurePreview(fr?.id ?? null);
+    // Neighbours too, so stepping does not wait.
+    const next = this.detail?.frames[this.frameIdx + 1];
+    if (next) void this.ensurePreview(next.id);
+  }
+
+  step(delta: number): void {
+    this.selectFrame(this.frameIdx + delta);
+  }
+
+  selectFaceById(faceId: number): void {
+    const frames = this.detail?.frames ?? [];
+    const i = frames.findIndex((fr) => fr.faces.some((f) => f.id === faceId));
+    if (i < 0) return;
+    this.selectFrame(i);
+    this.faceId = faceId;
+  }
+
+  /** Moves to the next (or previous) flagged face after the current position. */
+  stepFlagged(delta: 1 | -1): boolean {
+    const list = this.flagged;
+    if (list.length === 0) return false;
+    const pos = list.findIndex((x) => x.face.id === this.faceId);
+    let target: { frameIdx: number; face: FaceInfo } | undefined;
+    if (pos >= 0) target = list[(pos + delta + list.length) % list.length];
+    else if (delta > 0) target = list.find((x) => x.frameIdx >= this.frameIdx) ?? list[0];
+    else target = [...list].reverse().find((x) => x.frameIdx <= this.frameIdx) ?? list[list.length - 1];
+    this.selectFaceById(target.face.id);
+    return true;
+  }
+
+  async ensurePreview(frameId: number | null): Promise<void> {
+    const c = this.caseId;
+    if (frameId === null || !c || this.previews[frameId] || this.#inflight.has(`p${frameId}`)) return;
+    await this.#fetch(`p${frameId}`, () => this.#api.getFramePreview(c, frameId), (url) => (this.previews[frameId] = url));
+  }
+
+  async ensureCrop(faceId: number): Promise<void> {
+    const c = this.caseId;
+    if (!c || this.crops[faceId] || this.#inflight.has(`c${faceId}`)) return;
+    await this.#fetch(`c${faceId}`, () => this.#api.getFaceCrop(c, faceId), (url) => (this.crops[faceId] = url));
+  }
+
+  async #fetch(key: string, fn: () => Promise<Result<string>>, put: (url: string) => void): Promise<void> {
+    const gen = this.#gen;
+    this.#inflight.add(key);
+    try {
+      const r = await fn();
+      if (gen !== this.#gen) return;
+      if (r.ok) put(r.value);
+      else this.missing[key] = r.error;
+    } catch (e) {
+      if (gen === this.#gen) this.missing[key] = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    } finally {
+      this.#inflight.delete(key);
+    }
+  }
+
+  applyReview(evidenceId: number, faceId: number, info: ReviewInfo): void {
+    if (this.evidenceId !== evidenceId || !this.detail) return;
+    for (const fr of this.detail.frames) for (const f of fr.faces) if (f.id === faceId) f.review = info;
+  }
+}
