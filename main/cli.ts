@@ -6,6 +6,11 @@ import { pathToFileURL } from 'node:url';
 import { cmdAnalyze, cmdAudit, cmdInfo, HELP } from './cli/commands.js';
 import { UsageError } from './cli/args.js';
 import { cmdModels } from './cli/models.js';
+import { cmdCompare } from './cli/compare.js';
+import { cmdDataset } from './cli/dataset.js';
+import { cmdHeatmap } from './cli/heatmap.js';
+import { cmdServe } from './cli/serve.js';
+import { cmdReport } from './cli/report.js';
 import { isDeepscanError } from './engine/util/errors.js';
 import { softwareVersion } from './engine/util/version.js';
 
@@ -21,6 +26,16 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         return await cmdAudit(rest, out);
       case 'models':
         return await cmdModels(rest, out);
+      case 'compare':
+        return await cmdCompare(rest, out);
+      case 'heatmap':
+        return await cmdHeatmap(rest, out);
+      case 'dataset':
+        return await cmdDataset(rest, out);
+      case 'serve':
+        return await cmdServe(rest, out);
+      case 'report':
+        return await cmdReport(rest, out);
       case '--version':
       case '-v':
         out.write(`deepscan ${softwareVersion()}\n`);

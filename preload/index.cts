@@ -5,7 +5,7 @@
  * IPC_CHANNELS exactly.
  *
  * Exposes `window.deepscan`: one function per operation, each a single `ipcRenderer.invoke`
- * with one argument. ipcRenderer itself is never exposed.
+ * with the operation's own arguments. ipcRenderer itself is never exposed.
  */
 import type { DeepscanApi, HostApi, TaskEvent } from '../common/api.js';
 import type { Result } from '../common/result.js';
@@ -19,6 +19,15 @@ const CHANNELS = {
   startAnalysis: 'deepscan:start-analysis',
   cancelAnalysis: 'deepscan:cancel-analysis',
   getCase: 'deepscan:get-case',
+  listRecentCases: 'deepscan:list-recent-cases',
+  getVideo: 'deepscan:get-video',
+  getFramePreview: 'deepscan:get-frame-preview',
+  getFaceCrop: 'deepscan:get-face-crop',
+  getReviewQueue: 'deepscan:get-review-queue',
+  submitReview: 'deepscan:submit-review',
+  listModels: 'deepscan:list-models',
+  importModel: 'deepscan:import-model',
+  getAudit: 'deepscan:get-audit',
   pickFolder: 'deepscan:pick-folder',
   taskEvent: 'deepscan:task-event',
 } as const;
@@ -33,6 +42,17 @@ const api: DeepscanApi & HostApi = {
   getCase: (caseId) => invoke(CHANNELS.getCase, caseId),
   startAnalysis: (req) => invoke(CHANNELS.startAnalysis, req),
   cancelAnalysis: (taskId) => invoke(CHANNELS.cancelAnalysis, taskId),
+  listRecentCases: () => invoke(CHANNELS.listRecentCases),
+  getVideo: (caseId, evidenceId) => invoke(CHANNELS.getVideo, caseId, evidenceId),
+  getFramePreview: (caseId, frameId) => invoke(CHANNELS.getFramePreview, caseId, frameId),
+  getFaceCrop: (caseId, faceId) => invoke(CHANNELS.getFaceCrop, caseId, faceId),
+  // The threshold is optional: sent only when given, so main applies its default.
+  getReviewQueue: (caseId, threshold) =>
+    threshold === undefined ? invoke(CHANNELS.getReviewQueue, caseId) : invoke(CHANNELS.getReviewQueue, caseId, threshold),
+  submitReview: (req) => invoke(CHANNELS.submitReview, req),
+  listModels: () => invoke(CHANNELS.listModels),
+  importModel: (path) => invoke(CHANNELS.importModel, path),
+  getAudit: (caseId) => invoke(CHANNELS.getAudit, caseId),
   pickFolder: () => invoke(CHANNELS.pickFolder),
   onTaskEvent(listener: (event: TaskEvent) => void): () => void {
     if (typeof listener !== 'function') throw new TypeError('onTaskEvent expects a function.');

@@ -72,6 +72,16 @@ describe('preload', () => {
     await api.startAnalysis({ caseId: 'c1', frames: 8 });
     await api.cancelAnalysis('t1');
     await api.pickFolder();
+    await api.listRecentCases();
+    await api.getVideo('c1', 3);
+    await api.getFramePreview('c1', 4);
+    await api.getFaceCrop('c1', 5);
+    await api.getReviewQueue('c1');
+    await api.getReviewQueue('c1', 0.75);
+    await api.submitReview({ caseId: 'c1', evidenceId: 3, frameIndex: 0, faceNo: 1, decision: 'fake', examiner: 'E' });
+    await api.listModels();
+    await api.importModel('/m.pth');
+    await api.getAudit('c1');
     expect(invokes).toEqual([
       [IPC_CHANNELS.openCase, { folder: '/e' }],
       [IPC_CHANNELS.listEvidence, 'c1'],
@@ -79,7 +89,36 @@ describe('preload', () => {
       [IPC_CHANNELS.startAnalysis, { caseId: 'c1', frames: 8 }],
       [IPC_CHANNELS.cancelAnalysis, 't1'],
       [IPC_CHANNELS.pickFolder],
+      [IPC_CHANNELS.listRecentCases],
+      [IPC_CHANNELS.getVideo, 'c1', 3],
+      [IPC_CHANNELS.getFramePreview, 'c1', 4],
+      [IPC_CHANNELS.getFaceCrop, 'c1', 5],
+      [IPC_CHANNELS.getReviewQueue, 'c1'],
+      [IPC_CHANNELS.getReviewQueue, 'c1', 0.75],
+      [IPC_CHANNELS.submitReview, { caseId: 'c1', evidenceId: 3, frameIndex: 0, faceNo: 1, decision: 'fake', examiner: 'E' }],
+      [IPC_CHANNELS.listModels],
+      [IPC_CHANNELS.importModel, '/m.pth'],
+      [IPC_CHANNELS.getAudit, 'c1'],
     ]);
+  });
+
+  it('uses exactly the channel names of IPC_CHANNELS, one per operation', async () => {
+    const { exposed, invokes, listeners } = loadPreload();
+    const api = exposed.deepscan as Record<string, (...a: unknown[]) => unknown>;
+    const channels = IPC_CHANNELS as Record<string, string>;
+    for (const [name, fn] of Object.entries(api)) {
+      if (name === 'onTaskEvent') {
+        fn(() => {});
+        continue;
+      }
+      const before = invokes.length;
+      await fn('x', 1);
+      expect(invokes.length, name).toBe(before + 1);
+      expect(invokes[before][0], name).toBe(channels[name]);
+    }
+    expect([...listeners.keys()]).toEqual([IPC_CHANNELS.taskEvent]);
+    const used = [...invokes.map((c) => c[0] as string), ...listeners.keys()];
+    expect(used.sort()).toEqual(Object.values(IPC_CHANNELS).sort());
   });
 
   it('onTaskEvent passes the payload only (not the IPC event) and unsubscribes', () => {

@@ -14,7 +14,12 @@ Usage:
   deepscan analyze <case-folder> [--frames N] [--json FILE] [--name NAME] [--number NO] [--examiner NAME]
   deepscan info <case-folder> [--json]
   deepscan audit verify <case-folder>
+  deepscan compare <case-folder> <suspect-path> <reference-path> [--offset N] [--at LIST]
+  deepscan heatmap <case-folder> <evidence-path> --frame N --face K [--model ID]
+  deepscan dataset export <root> --out <dir> [--all-faces]
+  deepscan report <case-folder> --pdf FILE [--examiner NAME]
   deepscan models import <checkpoint.pth>... | list [--json] | remove <id>
+  deepscan serve [<case-folder>] [--port P] [--open]
   deepscan <command> --help
 
 The evidence folder is only ever read. Case data lives in $DEEPSCAN_HOME/cases/<case-id>/

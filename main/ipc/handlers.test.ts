@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { IPC_CHANNELS, type CaseSummary, type DeepscanApi, type TaskInfo } from '../../common/api.js';
+import { IPC_CHANNELS, type AuditView, type CaseSummary, type DeepscanApi, type ModelInfo, type ReviewInfo, type TaskInfo, type VideoDetail } from '../../common/api.js';
 import { fail, ok } from '../../common/result.js';
 import { createIpcHandlers, toApiError } from './handlers.js';
 
 const ABS = process.platform === 'win32' ? 'C:\\evidence' : '/evidence';
+const CASE = '0123456789abcdef';
 
 const summary: CaseSummary = {
-  id: 'c1',
+  id: CASE,
   name: 'Case',
   number: null,
   examiner: null,
@@ -14,7 +15,11 @@ const summary: CaseSummary = {
   createdAt: '2026-11-24T00:00:00Z',
   evidenceCount: 0,
 };
-const task: TaskInfo = { taskId: 't1', caseId: 'c1', status: 'running' };
+const task: TaskInfo = { taskId: 't1', caseId: CASE, status: 'running' };
+const video = { evidence: {}, frames: [] } as unknown as VideoDetail;
+const review: ReviewInfo = { decision: 'fake', category: 2, note: null, examiner: 'E', at: '2026-11-24T00:00:00Z' };
+const model = { id: 'efficientnet-b0-0123' } as ModelInfo;
+const audit: AuditView = { ok: true, entries: 0, headHash: '0'.repeat(64), firstBadSeq: null, problem: null, items: [] };
 
 /** Records calls; behaviour per operation can be swapped by a test. */
 function recorder(overrides: Partial<DeepscanApi> = {}) {
@@ -25,6 +30,15 @@ function recorder(overrides: Partial<DeepscanApi> = {}) {
     getCase: async (id) => (calls.push(['getCase', id]), ok(summary)),
     startAnalysis: async (req) => (calls.push(['startAnalysis', req]), ok(task)),
     cancelAnalysis: async (id) => (calls.push(['cancelAnalysis', id]), ok({ ...task, status: 'cancelled' })),
+    listRecentCases: async () => (calls.push(['listRecentCases', null]), ok([summary])),
+    getVideo: async (id, ev) => (calls.push(['getVideo', [id, ev]]), ok(video)),
+    getFramePreview: async (id, fr) => (calls.push(['getFramePreview', [id, fr]]), ok('data:image/jpeg;base64,AA==')),
+    getFaceCrop: async (id, f) => (calls.push(['getFaceCrop', [id, f]]), ok('data:image/png;base64,AA==')),
+    getReviewQueue: async (id, t) => (calls.push(['getReviewQueue', [id, t]]), ok([])),
+    submitReview: async (req) => (calls.push(['submitReview', req]), ok(review)),
+    listModels: async () => (calls.push(['listModels', null]), ok([model])),
+    importModel: async (path) => (calls.push(['importModel', path]), ok(model)),
+    getAudit: async (id) => (calls.push(['getAudit', id]), ok(audit)),
     onTaskEvent: () => () => {},
     ...overrides,
   };
@@ -45,16 +59,41 @@ describe('createIpcHandlers', () => {
     const { service, calls } = recorder();
     const h = createIpcHandlers(service);
     expect(await h[IPC_CHANNELS.openCase]([{ folder: ABS, name: 'N' }])).toEqual(ok(summary));
-    expect(await h[IPC_CHANNELS.listEvidence](['c1'])).toEqual(ok([]));
-    expect(await h[IPC_CHANNELS.getCase](['c1'])).toEqual(ok(summary));
-    expect(await h[IPC_CHANNELS.startAnalysis]([{ caseId: 'c1', frames: 16 }])).toEqual(ok(task));
+    expect(await h[IPC_CHANNELS.listEvidence]([CASE])).toEqual(ok([]));
+    expect(await h[IPC_CHANNELS.getCase]([CASE])).toEqual(ok(summary));
+    expect(await h[IPC_CHANNELS.startAnalysis]([{ caseId: CASE, frames: 16 }])).toEqual(ok(task));
     expect((await h[IPC_CHANNELS.cancelAnalysis](['t1'])).ok).toBe(true);
+    expect(await h[IPC_CHANNELS.listRecentCases]([])).toEqual(ok([summary]));
+    expect(await h[IPC_CHANNELS.getVideo]([CASE, 3])).toEqual(ok(video));
+    expect(await h[IPC_CHANNELS.getFramePreview]([CASE, 7])).toEqual(ok('data:image/jpeg;base64,AA=='));
+    expect(await h[IPC_CHANNELS.getFaceCrop]([CASE, 9])).toEqual(ok('data:image/png;base64,AA=='));
+    expect(await h[IPC_CHANNELS.getReviewQueue]([CASE])).toEqual(ok([]));
+    expect(await h[IPC_CHANNELS.getReviewQueue]([CASE, undefined])).toEqual(ok([]));
+    expect(await h[IPC_CHANNELS.getReviewQueue]([CASE, 0.8])).toEqual(ok([]));
+    const req = { caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 2, decision: 'fake', category: 2, note: 'two\nlines', examiner: 'E' };
+    expect(await h[IPC_CHANNELS.submitReview]([req])).toEqual(ok(review));
+    expect(await h[IPC_CHANNELS.submitReview]([{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, decision: null, examiner: 'E' }])).toEqual(ok(review));
+    expect(await h[IPC_CHANNELS.listModels]([])).toEqual(ok([model]));
+    expect(await h[IPC_CHANNELS.importModel]([`${ABS}/model.pth`])).toEqual(ok(model));
+    expect(await h[IPC_CHANNELS.getAudit]([CASE])).toEqual(ok(audit));
     expect(calls).toEqual([
       ['openCase', { folder: ABS, name: 'N' }],
-      ['listEvidence', 'c1'],
-      ['getCase', 'c1'],
-      ['startAnalysis', { caseId: 'c1', frames: 16 }],
+      ['listEvidence', CASE],
+      ['getCase', CASE],
+      ['startAnalysis', { caseId: CASE, frames: 16 }],
       ['cancelAnalysis', 't1'],
+      ['listRecentCases', null],
+      ['getVideo', [CASE, 3]],
+      ['getFramePreview', [CASE, 7]],
+      ['getFaceCrop', [CASE, 9]],
+      ['getReviewQueue', [CASE, undefined]],
+      ['getReviewQueue', [CASE, undefined]],
+      ['getReviewQueue', [CASE, 0.8]],
+      ['submitReview', req],
+      ['submitReview', { caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, decision: null, examiner: 'E' }],
+      ['listModels', null],
+      ['importModel', `${ABS}/model.pth`],
+      ['getAudit', CASE],
     ]);
   });
 
@@ -69,15 +108,61 @@ describe('createIpcHandlers', () => {
       [IPC_CHANNELS.openCase, [{ folder: `${ABS}\u0000` }]],
       [IPC_CHANNELS.openCase, [{ folder: ABS, name: 'x'.repeat(10_000) }]],
       [IPC_CHANNELS.openCase, ['__proto__']],
-      [IPC_CHANNELS.listEvidence, [{ caseId: 'c1' }]],
+      [IPC_CHANNELS.listEvidence, [{ caseId: CASE }]],
       [IPC_CHANNELS.listEvidence, ['../../other-case']],
+      [IPC_CHANNELS.listEvidence, ['c1']],
+      [IPC_CHANNELS.listEvidence, [CASE.toUpperCase()]],
       [IPC_CHANNELS.getCase, [null]],
-      [IPC_CHANNELS.startAnalysis, [{ caseId: 'c1', frames: 0 }]],
-      [IPC_CHANNELS.startAnalysis, [{ caseId: 'c1', frames: 1001 }]],
-      [IPC_CHANNELS.startAnalysis, [{ caseId: 'c1', frames: 2.5 }]],
-      [IPC_CHANNELS.startAnalysis, [{ caseId: 'c1', frames: '32' }]],
+      [IPC_CHANNELS.startAnalysis, [{ caseId: CASE, frames: 0 }]],
+      [IPC_CHANNELS.startAnalysis, [{ caseId: CASE, frames: 1001 }]],
+      [IPC_CHANNELS.startAnalysis, [{ caseId: CASE, frames: 2.5 }]],
+      [IPC_CHANNELS.startAnalysis, [{ caseId: CASE, frames: '32' }]],
+      [IPC_CHANNELS.startAnalysis, [{ caseId: 'c1' }]],
       [IPC_CHANNELS.cancelAnalysis, [42]],
       [IPC_CHANNELS.pickFolder, ['/etc']],
+      [IPC_CHANNELS.listRecentCases, [CASE]],
+      [IPC_CHANNELS.getVideo, [CASE]],
+      [IPC_CHANNELS.getVideo, [CASE, 0]],
+      [IPC_CHANNELS.getVideo, [CASE, -1]],
+      [IPC_CHANNELS.getVideo, [CASE, 1.5]],
+      [IPC_CHANNELS.getVideo, [CASE, '1']],
+      [IPC_CHANNELS.getVideo, [CASE, 2 ** 53]],
+      [IPC_CHANNELS.getVideo, ['../x', 1]],
+      [IPC_CHANNELS.getFramePreview, [CASE, null]],
+      [IPC_CHANNELS.getFramePreview, [CASE, 1, 2]],
+      [IPC_CHANNELS.getFaceCrop, [CASE, Number.NaN]],
+      [IPC_CHANNELS.getFaceCrop, [1, 1]],
+      [IPC_CHANNELS.getReviewQueue, []],
+      [IPC_CHANNELS.getReviewQueue, [CASE, 1.5]],
+      [IPC_CHANNELS.getReviewQueue, [CASE, -0.1]],
+      [IPC_CHANNELS.getReviewQueue, [CASE, null]],
+      [IPC_CHANNELS.getReviewQueue, [CASE, '0.5']],
+      [IPC_CHANNELS.getReviewQueue, [CASE, Number.NaN]],
+      [IPC_CHANNELS.getReviewQueue, [CASE, 0.5, 'x']],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0 }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: '' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: '   ' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'x'.repeat(201) }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E\nF' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', decision: 'deepfake' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', category: 6 }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', category: -1 }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', category: 2.5 }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', note: 'x'.repeat(4001) }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', note: 'a\u0000b' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', note: 5 }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 0, frameIndex: 0, faceNo: 0, examiner: 'E' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: -1, faceNo: 0, examiner: 'E' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0.5, examiner: 'E' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: CASE, evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E', at: 'yesterday' }]],
+      [IPC_CHANNELS.submitReview, [{ caseId: 'c1', evidenceId: 1, frameIndex: 0, faceNo: 0, examiner: 'E' }]],
+      [IPC_CHANNELS.listModels, [true]],
+      [IPC_CHANNELS.importModel, ['model.pth']],
+      [IPC_CHANNELS.importModel, ['../../model.pth']],
+      [IPC_CHANNELS.importModel, [`${ABS}/m.pth\u0000`]],
+      [IPC_CHANNELS.importModel, [{ path: `${ABS}/m.pth` }]],
+      [IPC_CHANNELS.getAudit, []],
+      [IPC_CHANNELS.getAudit, ['0123456789abcdeg']],
     ];
     for (const [channel, args] of hostile) {
       const r = await h[channel](args);
@@ -98,7 +183,7 @@ describe('createIpcHandlers', () => {
         throw new DeepscanLikeError('Cannot read clips/a.mp4: permission denied');
       },
     });
-    const r = await createIpcHandlers(service)[IPC_CHANNELS.listEvidence](['c1']);
+    const r = await createIpcHandlers(service)[IPC_CHANNELS.listEvidence]([CASE]);
     expect(r).toEqual({
       ok: false,
       error: { code: 'file-unreadable', message: 'Cannot read clips/a.mp4: permission denied', file: 'clips/a.mp4' },
@@ -117,7 +202,7 @@ describe('createIpcHandlers', () => {
       },
     });
     const h = createIpcHandlers(service, { log: (m) => logged.push(m) });
-    const r = await h[IPC_CHANNELS.startAnalysis]([{ caseId: 'c1' }]);
+    const r = await h[IPC_CHANNELS.startAnalysis]([{ caseId: CASE }]);
     expect(r).toEqual({ ok: false, error: { code: 'internal', message: 'startAnalysis failed: x is undefined' } });
     expect(JSON.stringify(r)).not.toMatch(/at |stack|deep/);
     const r2 = await h[IPC_CHANNELS.cancelAnalysis](['t1']);
@@ -132,13 +217,13 @@ describe('createIpcHandlers', () => {
       getCase: async () =>
         fail({ code: 'case-missing', message: 'No case c9.', stack: 'Error\n at x', file: 'a' } as never),
     });
-    const r = await createIpcHandlers(service)[IPC_CHANNELS.getCase](['c9']);
+    const r = await createIpcHandlers(service)[IPC_CHANNELS.getCase]([CASE]);
     expect(r).toEqual({ ok: false, error: { code: 'case-missing', message: 'No case c9.', file: 'a' } });
   });
 
   it('rejects a service value that is not a Result', async () => {
     const { service } = recorder({ listEvidence: async () => [] as never });
-    const r = await createIpcHandlers(service)[IPC_CHANNELS.listEvidence](['c1']);
+    const r = await createIpcHandlers(service)[IPC_CHANNELS.listEvidence]([CASE]);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe('internal');
   });

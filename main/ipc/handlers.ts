@@ -6,9 +6,31 @@
  *
  * No Electron here: register.ts binds these to ipcMain; tests call them directly.
  */
-import { IPC_CHANNELS, type CaseSummary, type DeepscanApi, type EvidenceRow, type TaskInfo } from '../../common/api.js';
+import {
+  IPC_CHANNELS,
+  type AuditView,
+  type CaseSummary,
+  type DeepscanApi,
+  type EvidenceRow,
+  type ModelInfo,
+  type ReviewInfo,
+  type ReviewQueueItem,
+  type TaskInfo,
+  type VideoDetail,
+} from '../../common/api.js';
 import { fail, ok, type ApiError, type Result } from '../../common/result.js';
-import { validateAnalysisRequest, validateArity, validateId, validateOpenCaseRequest } from './validate.js';
+import {
+  validateAbsolutePath,
+  validateAnalysisRequest,
+  validateArity,
+  validateArityRange,
+  validateCaseId,
+  validateId,
+  validateOpenCaseRequest,
+  validateReviewRequest,
+  validateRowId,
+  validateThreshold,
+} from './validate.js';
 
 /** Host capabilities that need the window (native dialogs); absent in headless use. */
 export interface IpcHost {
@@ -22,6 +44,15 @@ interface InvokeResults {
   getCase: CaseSummary;
   startAnalysis: TaskInfo;
   cancelAnalysis: TaskInfo;
+  listRecentCases: CaseSummary[];
+  getVideo: VideoDetail;
+  getFramePreview: string;
+  getFaceCrop: string;
+  getReviewQueue: ReviewQueueItem[];
+  submitReview: ReviewInfo;
+  listModels: ModelInfo[];
+  importModel: ModelInfo;
+  getAudit: AuditView;
   pickFolder: string | null;
 }
 
@@ -102,14 +133,14 @@ export function createIpcHandlers(service: DeepscanApi, options: IpcHandlerOptio
     [IPC_CHANNELS.listEvidence]: async (args: unknown[]) => {
       const arity = validateArity(args, 1, 'listEvidence');
       if (!arity.ok) return arity;
-      const caseId = validateId(args[0], 'caseId');
+      const caseId = validateCaseId(args[0]);
       if (!caseId.ok) return caseId;
       return guard('listEvidence', () => service.listEvidence(caseId.value), log);
     },
     [IPC_CHANNELS.getCase]: async (args: unknown[]) => {
       const arity = validateArity(args, 1, 'getCase');
       if (!arity.ok) return arity;
-      const caseId = validateId(args[0], 'caseId');
+      const caseId = validateCaseId(args[0]);
       if (!caseId.ok) return caseId;
       return guard('getCase', () => service.getCase(caseId.value), log);
     },
@@ -126,6 +157,75 @@ export function createIpcHandlers(service: DeepscanApi, options: IpcHandlerOptio
       const taskId = validateId(args[0], 'taskId');
       if (!taskId.ok) return taskId;
       return guard('cancelAnalysis', () => service.cancelAnalysis(taskId.value), log);
+    },
+    [IPC_CHANNELS.listRecentCases]: async (args: unknown[]) => {
+      const arity = validateArity(args, 0, 'listRecentCases');
+      if (!arity.ok) return arity;
+      return guard('listRecentCases', () => service.listRecentCases(), log);
+    },
+    [IPC_CHANNELS.getVideo]: async (args: unknown[]) => {
+      const arity = validateArity(args, 2, 'getVideo');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      const evidenceId = validateRowId(args[1], 'evidenceId');
+      if (!evidenceId.ok) return evidenceId;
+      return guard('getVideo', () => service.getVideo(caseId.value, evidenceId.value), log);
+    },
+    [IPC_CHANNELS.getFramePreview]: async (args: unknown[]) => {
+      const arity = validateArity(args, 2, 'getFramePreview');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      const frameId = validateRowId(args[1], 'frameId');
+      if (!frameId.ok) return frameId;
+      return guard('getFramePreview', () => service.getFramePreview(caseId.value, frameId.value), log);
+    },
+    [IPC_CHANNELS.getFaceCrop]: async (args: unknown[]) => {
+      const arity = validateArity(args, 2, 'getFaceCrop');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      const faceId = validateRowId(args[1], 'faceId');
+      if (!faceId.ok) return faceId;
+      return guard('getFaceCrop', () => service.getFaceCrop(caseId.value, faceId.value), log);
+    },
+    [IPC_CHANNELS.getReviewQueue]: async (args: unknown[]) => {
+      const arity = validateArityRange(args, 1, 2, 'getReviewQueue');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      // The threshold is optional: absent (or sent as undefined) means the default, 0.5.
+      if (args[1] === undefined) return guard('getReviewQueue', () => service.getReviewQueue(caseId.value), log);
+      const threshold = validateThreshold(args[1]);
+      if (!threshold.ok) return threshold;
+      return guard('getReviewQueue', () => service.getReviewQueue(caseId.value, threshold.value), log);
+    },
+    [IPC_CHANNELS.submitReview]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'submitReview');
+      if (!arity.ok) return arity;
+      const req = validateReviewRequest(args[0]);
+      if (!req.ok) return req;
+      return guard('submitReview', () => service.submitReview(req.value), log);
+    },
+    [IPC_CHANNELS.listModels]: async (args: unknown[]) => {
+      const arity = validateArity(args, 0, 'listModels');
+      if (!arity.ok) return arity;
+      return guard('listModels', () => service.listModels(), log);
+    },
+    [IPC_CHANNELS.importModel]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'importModel');
+      if (!arity.ok) return arity;
+      const file = validateAbsolutePath(args[0], 'path');
+      if (!file.ok) return file;
+      return guard('importModel', () => service.importModel(file.value), log);
+    },
+    [IPC_CHANNELS.getAudit]: async (args: unknown[]) => {
+      const arity = validateArity(args, 1, 'getAudit');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      return guard('getAudit', () => service.getAudit(caseId.value), log);
     },
     [IPC_CHANNELS.pickFolder]: async (args: unknown[]) => {
       const arity = validateArity(args, 0, 'pickFolder');

@@ -44,6 +44,15 @@ function fakeService() {
     getCase: async () => ok({ id: 'c1' } as never),
     startAnalysis: async () => ok({ taskId: 't', caseId: 'c1', status: 'running' }),
     cancelAnalysis: async () => ok({ taskId: 't', caseId: 'c1', status: 'cancelled' }),
+    listRecentCases: async () => ok([]),
+    getVideo: async () => ok({} as never),
+    getFramePreview: async () => ok('data:image/jpeg;base64,'),
+    getFaceCrop: async () => ok('data:image/png;base64,'),
+    getReviewQueue: async () => ok([]),
+    submitReview: async () => ok({} as never),
+    listModels: async () => ok([]),
+    importModel: async () => ok({} as never),
+    getAudit: async () => ok({} as never),
     onTaskEvent: (l) => (listeners.add(l), () => listeners.delete(l)),
   };
   return { service, listeners, calls };
@@ -97,7 +106,7 @@ describe('registerIpc', () => {
       { sender: { other: true }, senderFrame: frame('app://deepscan/index.html') },
     ];
     for (const event of hostile) {
-      expect(await list?.(event, 'c1')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      expect(await list?.(event, '0123456789abcdef')).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     }
     expect(calls).toEqual([]);
   });

@@ -7,7 +7,7 @@
  * Hand-written on purpose: no schema library, nothing to configure, easy to audit.
  */
 import path from 'node:path';
-import type { AnalysisRequest, OpenCaseRequest } from '../../common/api.js';
+import type { AnalysisRequest, OpenCaseRequest, ReviewDecision, ReviewRequest } from '../../common/api.js';
 import { fail, ok, type Result } from '../../common/result.js';
 
 export const LIMITS = {
@@ -20,7 +20,18 @@ export const LIMITS = {
   id: 128,
   framesMin: 1,
   framesMax: 1000,
+  /** Review notes may span lines (no NUL). */
+  note: 4000,
+  /** Largest category of the examiner's 0–5 scale (0 = uncategorised). */
+  categoryMax: 5,
+  /** Frame indices and face numbers (well beyond any real video). */
+  indexMax: 2 ** 31 - 1,
 } as const;
+
+/** Case ids: the first 16 hex digits of the SHA-256 of the evidence folder's canonical path. */
+export const CASE_ID_RE = /^[0-9a-f]{16}$/;
+
+export const REVIEW_DECISIONS: readonly ReviewDecision[] = ['fake', 'real', 'unsure'];
 
 type V<T> = Result<T>;
 
@@ -85,6 +96,42 @@ export function validateId(value: unknown, field: string): V<string> {
   return s;
 }
 
+/** A case id as the engine mints it (16 lower-case hex digits); nothing else reaches the engine. */
+export function validateCaseId(value: unknown, field = 'caseId'): V<string> {
+  if (typeof value !== 'string') return invalid(`${field} must be a string, got ${describe(value)}.`);
+  if (!CASE_ID_RE.test(value)) return invalid(`${field} is not a case id (16 lower-case hexadecimal digits).`);
+  return ok(value);
+}
+
+/** A database row id: a positive safe integer. */
+export function validateRowId(value: unknown, field: string): V<number> {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    return invalid(`${field} must be a positive integer, got ${typeof value === 'number' ? String(value) : describe(value)}.`);
+  }
+  return ok(value);
+}
+
+/** A frame index or face number: an integer from 0. */
+export function validateIndex(value: unknown, field: string): V<number> {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > LIMITS.indexMax) {
+    return invalid(`${field} must be an integer from 0 to ${LIMITS.indexMax}, got ${typeof value === 'number' ? String(value) : describe(value)}.`);
+  }
+  return ok(value);
+}
+
+/** A probability threshold from 0 to 1. */
+export function validateThreshold(value: unknown, field = 'threshold'): V<number> {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
+    return invalid(`${field} must be a number from 0 to 1, got ${typeof value === 'number' ? String(value) : describe(value)}.`);
+  }
+  return ok(value);
+}
+
+/** An absolute path on this machine (platform rules; NUL and control characters rejected). */
+export function validateAbsolutePath(value: unknown, field = 'path'): V<string> {
+  return validateFolder(value, field);
+}
+
 /** An absolute folder path on this machine (platform rules; NUL and control characters rejected). */
 export function validateFolder(value: unknown, field = 'folder'): V<string> {
   const s = checkString(value, field, { max: LIMITS.folder, nonEmpty: true, singleLine: true });
@@ -128,7 +175,7 @@ export function validateAnalysisRequest(value: unknown): V<AnalysisRequest> {
   if (!isPlainObject(value)) return invalid(`startAnalysis expects an object, got ${describe(value)}.`);
   const keys = checkKeys(value, ['caseId', 'frames'], 'startAnalysis');
   if (!keys.ok) return keys;
-  const caseId = validateId(value.caseId, 'caseId');
+  const caseId = validateCaseId(value.caseId);
   if (!caseId.ok) return caseId;
   const req: AnalysisRequest = { caseId: caseId.value };
   if (value.frames !== undefined) {
@@ -137,6 +184,57 @@ export function validateAnalysisRequest(value: unknown): V<AnalysisRequest> {
     req.frames = frames.value;
   }
   return ok(req);
+}
+
+/**
+ * A review: decision, category and note are each optional (left out: keep the face's current
+ * value) or null (clear it); the examiner's name is required.
+ */
+export function validateReviewRequest(value: unknown): V<ReviewRequest> {
+  if (!isPlainObject(value)) return invalid(`submitReview expects an object, got ${describe(value)}.`);
+  const keys = checkKeys(value, ['caseId', 'evidenceId', 'frameIndex', 'faceNo', 'decision', 'category', 'note', 'examiner'], 'submitReview');
+  if (!keys.ok) return keys;
+  const caseId = validateCaseId(value.caseId);
+  if (!caseId.ok) return caseId;
+  const evidenceId = validateRowId(value.evidenceId, 'evidenceId');
+  if (!evidenceId.ok) return evidenceId;
+  const frameIndex = validateIndex(value.frameIndex, 'frameIndex');
+  if (!frameIndex.ok) return frameIndex;
+  const faceNo = validateIndex(value.faceNo, 'faceNo');
+  if (!faceNo.ok) return faceNo;
+  const examiner = checkString(value.examiner, 'examiner', { max: LIMITS.examiner, nonEmpty: true, singleLine: true });
+  if (!examiner.ok) return examiner;
+  if (examiner.value.trim() === '') return invalid('examiner must not be blank.');
+  const req: ReviewRequest = { caseId: caseId.value, evidenceId: evidenceId.value, frameIndex: frameIndex.value, faceNo: faceNo.value, examiner: examiner.value };
+  if (value.decision !== undefined) {
+    if (value.decision !== null && !REVIEW_DECISIONS.includes(value.decision as ReviewDecision)) {
+      return invalid(`decision must be one of ${REVIEW_DECISIONS.join(', ')} or null.`);
+    }
+    req.decision = value.decision as ReviewDecision | null;
+  }
+  if (value.category !== undefined) {
+    const c = value.category;
+    if (c !== null && (typeof c !== 'number' || !Number.isInteger(c) || c < 0 || c > LIMITS.categoryMax)) {
+      return invalid(`category must be an integer from 0 to ${LIMITS.categoryMax} or null, got ${typeof c === 'number' ? String(c) : describe(c)}.`);
+    }
+    req.category = c as number | null;
+  }
+  if (value.note !== undefined) {
+    if (value.note === null) req.note = null;
+    else {
+      const note = checkString(value.note, 'note', { max: LIMITS.note });
+      if (!note.ok) return note;
+      req.note = note.value;
+    }
+  }
+  return ok(req);
+}
+
+/** Between `min` and `max` positional arguments (optional trailing arguments). */
+export function validateArityRange(args: readonly unknown[], min: number, max: number, op: string): V<true> {
+  if (!Array.isArray(args)) return invalid(`${op}: arguments must be a list.`);
+  if (args.length < min || args.length > max) return invalid(`${op} takes ${min} to ${max} arguments, got ${args.length}.`);
+  return ok(true);
 }
 
 /** Exactly `count` positional arguments (IPC callers can send any number). */

@@ -2,7 +2,7 @@ import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { tick } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { CaseState } from './lib/case-state.svelte.js';
+import { Workstation } from './lib/workstation.svelte.js';
 import { fakeApi } from './lib/test-fakes.js';
 
 async function settle() {
@@ -12,20 +12,28 @@ async function settle() {
   }
 }
 
+function rowOf(path: string): HTMLElement {
+  const rows = within(screen.getByRole('table')).getAllByRole('row').slice(1);
+  const r = rows.find((x) => x.querySelector('td')?.getAttribute('title') === path);
+  if (!r) throw new Error(`no row ${path}`);
+  return r;
+}
+
 async function openCase(withPicker = true) {
   const api = fakeApi({}, withPicker);
-  const model = new CaseState(api);
-  render(App, { model });
+  const app = new Workstation(api);
+  const model = app.caseState;
+  render(App, { app });
   await fireEvent.input(screen.getByLabelText(/Evidence folder/), { target: { value: '/cases/2026-0042/evidence' } });
   await fireEvent.input(screen.getByLabelText('Case name'), { target: { value: 'Harbour fraud' } });
   await fireEvent.click(screen.getByRole('button', { name: 'Open case' }));
   await settle();
-  return { api, model };
+  return { api, model, app };
 }
 
 describe('Open case form', () => {
   it('disables submit until a folder is given and labels every field', async () => {
-    render(App, { model: new CaseState(fakeApi()) });
+    render(App, { app: new Workstation(fakeApi()) });
     expect(screen.getByRole('button', { name: 'Open case' })).toHaveProperty('disabled', true);
     for (const label of [/Evidence folder/, 'Case name', 'Case number', 'Examiner']) {
       expect(screen.getByLabelText(label).tagName).toBe('INPUT');
@@ -33,11 +41,11 @@ describe('Open case form', () => {
   });
 
   it('shows Browse… only when the host can pick folders, and fills the field', async () => {
-    const { unmount } = render(App, { model: new CaseState(fakeApi({}, false)) });
+    const { unmount } = render(App, { app: new Workstation(fakeApi({}, false)) });
     expect(screen.queryByRole('button', { name: 'Browse…' })).toBe(null);
     unmount();
 
-    render(App, { model: new CaseState(fakeApi()) });
+    render(App, { app: new Workstation(fakeApi()) });
     await fireEvent.click(screen.getByRole('button', { name: 'Browse…' }));
     await settle();
     expect((screen.getByLabelText(/Evidence folder/) as HTMLInputElement).value).toBe('/picked/folder');
@@ -47,7 +55,7 @@ describe('Open case form', () => {
     const api = fakeApi({
       openCase: async () => ({ ok: false, error: { code: 'folder-missing', message: 'The folder /nope does not exist.' } }),
     });
-    render(App, { model: new CaseState(api) });
+    render(App, { app: new Workstation(api) });
     await fireEvent.input(screen.getByLabelText(/Evidence folder/), { target: { value: '/nope' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Open case' }));
     await settle();
@@ -65,16 +73,17 @@ describe('Evidence list', () => {
     const table = screen.getByRole('table');
     const headers = within(table)
       .getAllByRole('columnheader')
-      .map((h) => h.textContent?.trim());
-    expect(headers).toEqual(['Path', 'Kind', 'Size', 'SHA-256', 'Integrity', 'Status', 'Frames', 'Faces', 'Error']);
+      .map((h) => h.textContent?.replace(/[▲▼]/g, '').trim());
+    expect(headers).toEqual(['Name', 'Kind', 'Duration', 'SHA-256', 'Integrity', 'Status', 'Faces', 'Score', 'Reviewed']);
     const rows = within(table).getAllByRole('row').slice(1);
     expect(rows).toHaveLength(3);
-    const first = rows[0].textContent ?? '';
+    // Sorted by name by default.
     expect(rows.map((r) => r.querySelector('td')?.getAttribute('title'))).toEqual([
-      'clips/interview.mp4',
       'clips/broken.mov',
+      'clips/interview.mp4',
       'notes.txt',
     ]);
+    const first = rows[1].textContent ?? '';
     expect(first).toContain('interview.mp4');
     expect(first).toContain('Video');
     expect(first).toContain('1.00 MiB');
@@ -97,7 +106,7 @@ describe('Evidence list', () => {
 
   it('filters rows', async () => {
     await openCase();
-    await fireEvent.input(screen.getByLabelText('Filter evidence'), { target: { value: 'broken' } });
+    await fireEvent.input(screen.getByLabelText('Search evidence'), { target: { value: 'broken' } });
     const rows = within(screen.getByRole('table')).getAllByRole('row').slice(1);
     expect(rows).toHaveLength(1);
     expect(rows[0].querySelector('td')?.getAttribute('title')).toBe('clips/broken.mov');
@@ -128,8 +137,7 @@ describe('Analysis', () => {
     expect(screen.getByRole('status').textContent).toContain('Analysing 1 of 2');
     expect(screen.getByRole('status').textContent).toContain('Detecting faces 40%');
     // the other pending video is queued
-    const rows = within(screen.getByRole('table')).getAllByRole('row').slice(1);
-    expect(rows[1].textContent).toContain('Queued');
+    expect(rowOf('clips/broken.mov').textContent).toContain('Queued');
     expect(screen.getByRole('button', { name: 'Close case' })).toHaveProperty('disabled', true);
 
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel analysis' }));
@@ -153,9 +161,8 @@ describe('Analysis', () => {
       skipped: false,
     });
     await settle();
-    const rows = within(screen.getByRole('table')).getAllByRole('row').slice(1);
-    expect(rows[1].textContent).toContain('Unreadable');
-    expect(rows[1].textContent).toContain('moov atom not found');
+    expect(rowOf('clips/broken.mov').textContent).toContain('Unreadable');
+    expect(rowOf('clips/broken.mov').textContent).toContain('moov atom not found');
     api.rows[1] = { ...api.rows[1], status: 'unreadable', error: 'moov atom not found' };
     api.emit({ type: 'task-finished', taskId: 'task-1', status: 'completed', error: null });
     await settle();

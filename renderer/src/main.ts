@@ -1,11 +1,18 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import { getApi, isConnected } from './lib/api.js';
-import { CaseState } from './lib/case-state.svelte.js';
+import { Workstation } from './lib/workstation.svelte.js';
 import './app.css';
 
 const api = getApi();
 const target = document.getElementById('app');
 if (!target) throw new Error('#app element missing from index.html');
 
-mount(App, { target, props: { model: new CaseState(api), connected: isConnected(api) } });
+let store: Storage | null = null;
+try {
+  store = window.localStorage;
+} catch {
+  store = null;
+}
+
+mount(App, { target, props: { app: new Workstation(api, { store }), connected: isConnected(api), syncHash: true } });

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   console.log(`ffmpeg ${tools.version} (${tools.source}); node ${process.version}; onnxruntime-node ${ort.env.versions.node ?? ''}; ${process.platform}/${process.arch}`);
   const detector = await MtcnnDetector.load(mtcnnModelDir(), { executionProviders: ['cpu'] });
   const crops: Image8[] = [];
+  const perVideo: { name: string; decodeMs: number; detectMs: number; faces: number }[] = [];
   try {
     for (const video of [FIXTURE_VIDEO, FIXTURE_SWAP_VIDEO]) {
       const name = video.split('/').pop()!;
@@ -66,6 +67,7 @@ async function main(): Promise<void> {
         sampleMemory();
         t = performance.now();
       }
+      perVideo.push({ name, decodeMs, detectMs, faces });
       const videoSec = probe.frameCount / (probe.fps ?? 30);
       console.log(
         `${name}: hash ${(size / 1e6 / (hashMs / 1000)).toFixed(0)} MB/s | probe ${probeMs.toFixed(0)} ms | ` +
@@ -75,7 +77,12 @@ async function main(): Promise<void> {
     }
 
     const b0 = buildDeepfakeClassifierOnnx(readTorchCheckpoint(join(FIXTURES, 'checkpoints', 'dfdc_b0_seed7.legacy.pth')));
-    await benchClassifier('B0 (fixture checkpoint)', b0.bytes, crops);
+    const b0MsPerFace = await benchClassifier('B0 (fixture checkpoint)', b0.bytes, crops);
+    for (const v of perVideo) {
+      const classifyMs = v.faces * b0MsPerFace;
+      console.log(`${v.name}: total per video with one B0 on cpu ≈ ${((v.decodeMs + v.detectMs + classifyMs) / 1000).toFixed(1)} s ` +
+        `(decode ${(v.decodeMs / 1000).toFixed(1)} + detect ${(v.detectMs / 1000).toFixed(1)} + classify ${v.faces} faces ${(classifyMs / 1000).toFixed(1)})`);
+    }
     if (withB7) {
       const b7 = buildDeepfakeClassifierOnnx({ stateDict: syntheticStateDict('b7') });
       await benchClassifier('B7 (synthetic weights, released size)', b7.bytes, crops.slice(0, 8));
@@ -88,7 +95,9 @@ async function main(): Promise<void> {
   console.log(`memory peak (RSS, sampled every 50 ms): ${mib(peakRss)}`);
 }
 
-async function benchClassifier(label: string, bytes: Uint8Array, crops: Image8[]): Promise<void> {
+/** Prints faces/s per execution provider and batch size; returns the CPU's ms per face at batch 1. */
+async function benchClassifier(label: string, bytes: Uint8Array, crops: Image8[]): Promise<number> {
+  let cpuMsPerFace = NaN;
   for (const ep of ['cpu', 'cuda', 'webgpu'] as ExecutionProvider[]) {
     let session;
     const t0 = performance.now();
@@ -108,10 +117,12 @@ async function benchClassifier(label: string, bytes: Uint8Array, crops: Image8[]
         sampleMemory();
       }
       const ms = performance.now() - t;
+      if (ep === 'cpu' && batch === 1) cpuMsPerFace = ms / n;
       console.log(`${label} on ${ep}, batch ${batch}: ${(n / (ms / 1000)).toFixed(2)} faces/s (${(ms / n).toFixed(0)} ms/face; session ${loadMs.toFixed(0)} ms; ONNX ${mib(bytes.length)})`);
     }
     await session.release();
   }
+  return cpuMsPerFace;
 }
 
 await main();

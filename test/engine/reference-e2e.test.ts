@@ -83,6 +83,7 @@ describe.each(reference.videos.map((v) => [v.video.split('/').pop()!, v] as cons
         expect([face.crop[3] - face.crop[1], face.crop[2] - face.crop[0]]).toEqual(r.crop_shapes[j]);
       });
     });
+    console.log(`${name}: worst box IoU ${worstIou.toFixed(5)}, worst landmark error ${worstLandmark.toFixed(4)} half-res px`);
     expect(worstIou).toBeGreaterThanOrEqual(0.95);
     expect(worstLandmark).toBeLessThanOrEqual(1.5);
   });
@@ -92,6 +93,7 @@ describe.each(reference.videos.map((v) => [v.video.split('/').pop()!, v] as cons
     const probs = e.frames.flatMap((f) => f.faces.map((x) => x.predictions[modelId]));
     expect(probs).toHaveLength(ref.models[0].probs.length);
     const worst = Math.max(...probs.map((p, i) => Math.abs(p - ref.models[0].probs[i])));
+    console.log(`${name}: worst face probability difference ${worst.toExponential(2)}, video score ${e.score} vs reference ${ref.score} (Δ ${Math.abs(e.score! - ref.score).toExponential(2)})`);
     expect(worst).toBeLessThanOrEqual(0.02);
     expect(Math.abs(e.models[modelId].value! - ref.models[0].confident)).toBeLessThanOrEqual(0.01);
     expect(Math.abs(e.score! - ref.score)).toBeLessThanOrEqual(0.01);

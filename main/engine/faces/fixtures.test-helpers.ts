@@ -1,6 +1,5 @@
 /** Test-only helpers: fixture paths and ffmpeg frame decoding (not used by the engine). */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RgbImage } from './pil-resize.js';

@@ -3,7 +3,7 @@
  * three_faces_swap.mp4 = suspect, the middle person's face swapped) at frames 0, 150, 290:
  * the reference fixtures' crops and masks (reference/ssim) must come out exactly.
  */
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO, FIXTURES, tempDir } from '../../../test/helpers/paths.js';
@@ -19,9 +19,8 @@ import { frameEnergies, getFaceMask, listComparisons, listFaceMasks } from '../s
 import { compareWithReference, type CompareResult } from './compare.js';
 
 const SSIM_DIR = join(FIXTURES, 'reference', 'ssim');
-const haveNets = existsSync(join(mtcnnDir, 'pnet.onnx'));
 
-describe.skipIf(!haveNets)('compare with a known original (shared pair)', () => {
+describe('compare with a known original (shared pair)', () => {
   let c: OpenedCase;
   let detector: MtcnnDetector;
   let result: CompareResult;

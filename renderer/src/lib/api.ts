@@ -1,11 +1,14 @@
 /**
  * Where the renderer gets the workstation API from. In Electron the preload exposes it as
- * `window.deepscan`; a browser-hosted variant will install an HTTP client with `setApi()`
- * before mounting. Components never touch `window.deepscan` directly: they receive the client
- * (through CaseState), which keeps them testable with a fake.
+ * `window.deepscan`; in a browser opened from a `deepscan serve` URL (no `window.deepscan`,
+ * a session token in the URL or this tab's sessionStorage) it is the HTTP client of
+ * http-client.ts; tests install a fake with `setApi()`. Components never touch
+ * `window.deepscan` directly: they receive the client (through CaseState), which keeps them
+ * testable with a fake.
  */
 import type { DeepscanClient } from '../../../common/api.js';
 import { fail, type Result } from '../../../common/result.js';
+import { httpClientFromPage } from './http-client.js';
 
 export type { DeepscanClient };
 
@@ -35,14 +38,23 @@ export const disconnectedApi: DeepscanClient = {
   getCase: unavailable,
   startAnalysis: unavailable,
   cancelAnalysis: unavailable,
+  listRecentCases: unavailable,
+  getVideo: unavailable,
+  getFramePreview: unavailable,
+  getFaceCrop: unavailable,
+  getReviewQueue: unavailable,
+  submitReview: unavailable,
+  listModels: unavailable,
+  importModel: unavailable,
+  getAudit: unavailable,
   onTaskEvent: () => () => {},
 };
 
-/** The installed client, else the preload's `window.deepscan`, else the disconnected one. */
+/** The installed client, else the preload's `window.deepscan`, else the web host's HTTP client, else the disconnected one. */
 export function getApi(): DeepscanClient {
   if (current) return current;
   if (typeof window !== 'undefined' && window.deepscan) return window.deepscan;
-  return disconnectedApi;
+  return httpClientFromPage() ?? disconnectedApi;
 }
 
 export function isConnected(api: DeepscanClient): boolean {

@@ -230,6 +230,11 @@ export class CaseState {
         t.currentPath = ev.evidencePath;
         t.stage = ev.stage;
         t.fraction = ev.fraction;
+        // One item runs at a time: another item still marked running (e.g. after its
+        // verification pass) goes back to waiting.
+        for (const [path, p] of Object.entries(this.progress)) {
+          if (path !== ev.evidencePath && p.phase === 'running') delete this.progress[path];
+        }
         this.progress[ev.evidencePath] = { phase: 'running', stage: ev.stage, fraction: ev.fraction };
         break;
       }

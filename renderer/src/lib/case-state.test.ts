@@ -147,3 +147,22 @@ describe('CaseState', () => {
     expect(countByStatus(ROWS)).toEqual({ pending: 2, analyzed: 0, unreadable: 0, 'not-media': 1, 'integrity-failed': 0 });
   });
 });
+
+describe('CaseState progress', () => {
+  it('keeps one item running: an earlier one goes back to waiting when the next starts', async () => {
+    const api = fakeApi();
+    const s = new CaseState(api);
+    s.connect();
+    await s.open(FORM);
+    await s.start();
+    api.emit({ type: 'task-started', taskId: 'task-1', caseId: 'case-1', total: 2 });
+    const progress = (path: string) => ({ type: 'item-progress' as const, taskId: 'task-1', evidencePath: path, stage: 'verify', fraction: 0.5, done: 0, total: 2 });
+    api.emit(progress('clips/interview.mp4'));
+    api.emit(progress('clips/broken.mov'));
+    expect(Object.keys(s.progress)).toEqual(['clips/broken.mov']);
+    api.emit({ type: 'item-finished', taskId: 'task-1', evidencePath: 'clips/broken.mov', status: 'analyzed', error: null, skipped: false });
+    api.emit(progress('clips/interview.mp4'));
+    expect(s.progress['clips/broken.mov'].phase).toBe('finished');
+    expect(s.progress['clips/interview.mp4'].phase).toBe('running');
+  });
+});

@@ -20,6 +20,12 @@ export function trackColour(track: number | null): string {
   return TRACK_COLOURS[track % TRACK_COLOURS.length];
 }
 
+/** Text colour readable on a track colour. */
+export function trackText(track: number | null): string {
+  const c = trackColour(track);
+  return c === '#0072B2' || c === '#D55E00' ? '#ffffff' : '#000000';
+}
+
 export interface Series {
   id: string;
   label: string;
@@ -59,7 +65,7 @@ export function modelProbs(frames: FrameInfo[], modelId: string): number[] {
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const f2 = (x: number) => x.toFixed(2);
+const f2 = (x: number) => (Math.floor(x * 100 + 1e-9) / 100).toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** How one model's value was formed, in plain words, from the face probabilities. */

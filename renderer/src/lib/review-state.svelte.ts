@@ -6,6 +6,7 @@
  */
 import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueItem } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
+import { ImageCache } from './image-cache.svelte.js';
 import type { FaceTarget, ReviewPatch } from './workstation.svelte.js';
 
 export interface Decider {
@@ -37,25 +38,41 @@ export class ReviewState {
   noteDraft = $state('');
   advance = $state(true);
   loading = $state(false);
-  busy = $state(false);
+  /** Decisions sent and not answered yet (keys are never dropped: they queue). */
+  pending = $state(0);
   loadedFor = $state<string | null>(null);
   error = $state<ApiError | null>(null);
   /** Last thing done, for the live region. */
   message = $state('');
 
+  readonly crops = new ImageCache(4);
+
   readonly current: ReviewQueueItem | null = $derived(this.items[this.cursor] ?? null);
+  readonly busy = $derived(this.pending > 0);
   readonly selectedCount = $derived(Object.keys(this.selected).length);
   readonly decidedCount = $derived(this.items.filter((i) => i.review?.decision).length);
 
   readonly #api: DeepscanClient;
   readonly #decider: Decider;
+  #chain: Promise<unknown> = Promise.resolve();
 
   constructor(api: DeepscanClient, decider: Decider) {
     this.#api = api;
     this.#decider = decider;
   }
 
+  ensureCrop(faceId: number, urgent = false): void {
+    const c = this.loadedFor;
+    if (c) void this.crops.ensure(String(faceId), () => this.#api.getFaceCrop(c, faceId), urgent);
+  }
+
+  ensureFrame(frameId: number): void {
+    const c = this.loadedFor;
+    if (c) void this.crops.ensure(`f${frameId}`, () => this.#api.getFramePreview(c, frameId), true);
+  }
+
   clear(): void {
+    this.crops.clear();
     this.items = [];
     this.cursor = 0;
     this.selected = {};
@@ -85,8 +102,8 @@ export class ReviewState {
       this.loadedFor = caseId;
       const i = keep === undefined ? -1 : r.value.findIndex((x) => x.faceId === keep);
       this.cursor = i >= 0 ? i : 0;
-      const ids = new Set(r.value.map((x) => x.faceId));
-      this.selected = Object.fromEntries(Object.keys(this.selected).filter((k) => ids.has(Number(k))).map((k) => [k, true]));
+      const ids = r.value.map((x) => x.faceId);
+      this.selected = Object.fromEntries(Object.keys(this.selected).filter((k) => ids.includes(Number(k))).map((k) => [k, true]));
     } catch (e) {
       this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     } finally {
@@ -120,30 +137,37 @@ export class ReviewState {
     for (const i of this.items) if (i.faceId === faceId) i.review = info;
   }
 
-  async #submit(item: ReviewQueueItem, patch: ReviewPatch): Promise<boolean> {
-    this.busy = true;
-    try {
-      const info = await this.#decider.decide(targetOfItem(item), patch);
-      if (!info) return false;
-      this.applyReview(item.faceId, info);
-      return true;
-    } finally {
-      this.busy = false;
-    }
+  /** Sends one review after the ones already sent (in key order), for the item given. */
+  #submit(item: ReviewQueueItem, patch: ReviewPatch): Promise<boolean> {
+    const run = async () => {
+      this.pending++;
+      try {
+        const info = await this.#decider.decide(targetOfItem(item), patch);
+        if (!info) return false;
+        this.applyReview(item.faceId, info);
+        return true;
+      } finally {
+        this.pending--;
+      }
+    };
+    const p = this.#chain.then(run, run);
+    this.#chain = p.catch(() => false);
+    return p;
   }
 
+  /** Decides the current face; with "advance" the cursor moves on at once (no waiting). */
   async decide(decision: ReviewDecision): Promise<void> {
     const item = this.current;
-    if (!item || this.busy) return;
+    if (!item) return;
+    if (this.advance) this.move(1);
     if (await this.#submit(item, { decision })) {
-      this.message = `Face ${item.faceNo} in frame ${item.frameIndex} of ${item.path}: marked ${DECISION_LABEL[decision].toLowerCase()}.`;
-      if (this.advance && this.items[this.cursor]?.faceId === item.faceId) this.move(1);
+      this.message = `Face ${item.faceNo + 1} in frame ${item.frameIndex} of ${item.path}: marked ${DECISION_LABEL[decision].toLowerCase()}.`;
     }
   }
 
   async categorise(category: number): Promise<void> {
     const item = this.current;
-    if (!item || this.busy || !Number.isInteger(category) || category < 0 || category > 5) return;
+    if (!item || !Number.isInteger(category) || category < 0 || category > 5) return;
     if (await this.#submit(item, { category })) this.message = `Category ${category} set.`;
   }
 
@@ -170,7 +194,7 @@ export class ReviewState {
   /** Marks every selected face (or, with none selected, nothing). */
   async decideSelected(decision: ReviewDecision): Promise<void> {
     const targets = this.items.filter((i) => this.selected[i.faceId]);
-    if (targets.length === 0 || this.busy) return;
+    if (targets.length === 0) return;
     let done = 0;
     for (const item of targets) {
       if (!(await this.#submit(item, { decision }))) break;

@@ -48,6 +48,7 @@ const STAGE_LABELS: Record<string, string> = {
   sampling: 'Sampling frames',
   frames: 'Sampling frames',
   faces: 'Detecting faces',
+  'faces+scores': 'Detecting and scoring faces',
   detect: 'Detecting faces',
   classify: 'Scoring',
   score: 'Scoring',

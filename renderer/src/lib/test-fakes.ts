@@ -82,7 +82,7 @@ function p(s: number, no: number, m: number): number {
 
 /** A small analysed video: 8 sampled frames with two people (track 0 calm, track 1 flagged). */
 export function videoDetail(evidence: EvidenceRow = { ...ROWS[0], status: 'analyzed', sampledFrames: 8, faces: 16 }): VideoDetail {
-  let faceId = 100;
+  let faceId = 100 * evidence.id;
   const frames: FrameInfo[] = [];
   for (let s = 0; s < 8; s++) {
     const faces: FaceInfo[] = [0, 1].map((no) => {
@@ -107,7 +107,7 @@ export function videoDetail(evidence: EvidenceRow = { ...ROWS[0], status: 'analy
         review: null,
       };
     });
-    frames.push({ id: 10 + s, sampleNo: s, index: s * 45, pts: s * 1.5, width: 1280, height: 720, faces });
+    frames.push({ id: 10 * evidence.id + s, sampleNo: s, index: s * 45, pts: s * 1.5, width: 1280, height: 720, faces });
   }
   const all = frames.flatMap((f) => f.faces);
   const modelValue = (id: string) => {
@@ -230,10 +230,12 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
       const fr = v?.frames.find((f) => f.index === req.frameIndex);
       const face = fr?.faces.find((f) => f.faceNo === req.faceNo);
       if (!face) return fail({ code: 'not-found', message: 'No such face.' });
+      // As the engine: a field left out keeps its value, null clears it.
+      const prev = face.review;
       const info: ReviewInfo = {
-        decision: req.decision ?? null,
-        category: req.category ?? null,
-        note: req.note ?? null,
+        decision: req.decision !== undefined ? req.decision : (prev?.decision ?? null),
+        category: req.category !== undefined ? req.category : (prev?.category ?? null),
+        note: req.note !== undefined ? req.note : (prev?.note ?? null),
         examiner: req.examiner,
         at: '2026-11-24T11:00:00Z',
       };

@@ -20,7 +20,11 @@ export function bandSpec(score: number | null): BadgeSpec & { band: VerdictBand;
   return { band, glyph: s.glyph, tone: s.tone, short: s.short, label: BAND_WORDS[band], description: BAND_WORDS[band] };
 }
 
-/** Probability with two decimals, or an em dash. */
+/**
+ * Probability with two decimals, rounded down (0.799 shows as 0.79, never 0.80), so a shown
+ * value never sits on the other side of a band limit from its band; em dash when absent.
+ */
 export function prob(p: number | null | undefined): string {
-  return p === null || p === undefined || !Number.isFinite(p) ? '—' : p.toFixed(2);
+  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
+  return (Math.floor(p * 100 + 1e-9) / 100).toFixed(2);
 }

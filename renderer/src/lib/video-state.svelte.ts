@@ -8,6 +8,7 @@ import { frameSeries, type Series } from './explain.js';
 
 /** At least this ensemble probability marks a face as flagged (the "weak" band's lower limit). */
 export const FLAG_AT = 0.5;
+const MAX_PARALLEL = 4;
 
 export class VideoState {
   caseId = $state<string | null>(null);
@@ -41,7 +42,11 @@ export class VideoState {
   });
 
   readonly #api: DeepscanClient;
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not UI state
   readonly #inflight = new Set<string>();
+  /** Image requests waiting for a slot (at most MAX_PARALLEL at once). */
+  readonly #waiting: (() => void)[] = [];
+  #active = 0;
   #gen = 0;
 
   constructor(api: DeepscanClient) {
@@ -143,7 +148,7 @@ export class VideoState {
   async ensurePreview(frameId: number | null): Promise<void> {
     const c = this.caseId;
     if (frameId === null || !c || this.previews[frameId] || this.#inflight.has(`p${frameId}`)) return;
-    await this.#fetch(`p${frameId}`, () => this.#api.getFramePreview(c, frameId), (url) => (this.previews[frameId] = url));
+    await this.#fetch(`p${frameId}`, () => this.#api.getFramePreview(c, frameId), (url) => (this.previews[frameId] = url), true);
   }
 
   async ensureCrop(faceId: number): Promise<void> {
@@ -152,10 +157,13 @@ export class VideoState {
     await this.#fetch(`c${faceId}`, () => this.#api.getFaceCrop(c, faceId), (url) => (this.crops[faceId] = url));
   }
 
-  async #fetch(key: string, fn: () => Promise<Result<string>>, put: (url: string) => void): Promise<void> {
+  async #fetch(key: string, fn: () => Promise<Result<string>>, put: (url: string) => void, urgent = false): Promise<void> {
     const gen = this.#gen;
     this.#inflight.add(key);
+    if (this.#active >= MAX_PARALLEL) await new Promise<void>((go) => (urgent ? this.#waiting.unshift(go) : this.#waiting.push(go)));
+    this.#active++;
     try {
+      if (gen !== this.#gen) return;
       const r = await fn();
       if (gen !== this.#gen) return;
       if (r.ok) put(r.value);
@@ -164,6 +172,8 @@ export class VideoState {
       if (gen === this.#gen) this.missing[key] = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     } finally {
       this.#inflight.delete(key);
+      this.#active--;
+      this.#waiting.shift()?.();
     }
   }
 

@@ -42,6 +42,14 @@ export interface EvidenceScore {
   executionProvider: string | null;
 }
 
+/** Where a face sits in its frame (for context views such as the review queue). */
+export interface FaceGeometry {
+  box: [number, number, number, number];
+  width: number;
+  height: number;
+  track: number | null;
+}
+
 export interface Route {
   view: ViewId;
   caseId: string | null;
@@ -101,6 +109,8 @@ export class Workstation {
   recent = $state<CaseSummary[]>([]);
   recentLoaded = $state(false);
   scores = $state<Record<number, EvidenceScore>>({});
+  /** Face id → its box and frame size, for every analysed item (filled with the scores). */
+  geometry = $state<Record<number, FaceGeometry>>({});
   examiner = $state('');
   theme = $state<Theme>('system');
   /** Open while the examiner's name is being asked for. */
@@ -255,6 +265,7 @@ export class Workstation {
     this.review.clear();
     this.audit.clear();
     this.scores = {};
+    this.geometry = {};
     this.view = 'cases';
     void this.loadRecent();
   }
@@ -265,6 +276,7 @@ export class Workstation {
     if (!c) return;
     const gen = ++this.#scoreGen;
     const next: Record<number, EvidenceScore> = {};
+    const geometry: Record<number, FaceGeometry> = {};
     for (const r of rows) {
       if (r.status !== 'analyzed' || r.kind === 'other') continue;
       const res = await this.api.getVideo(c, r.id).catch(() => null);
@@ -274,6 +286,7 @@ export class Workstation {
       let faces = 0;
       let reviewed = 0;
       for (const fr of d.frames) for (const f of fr.faces) {
+        geometry[f.id] = { box: f.box, width: fr.width, height: fr.height, track: f.track };
         faces++;
         if (f.review?.decision || f.review?.note || (f.review?.category ?? 0) > 0) reviewed++;
       }
@@ -281,6 +294,7 @@ export class Workstation {
       this.scores = { ...this.scores, [r.id]: next[r.id] };
     }
     this.scores = next;
+    this.geometry = geometry;
   }
 
   async openVideo(evidenceId: number, view: ViewId = 'video'): Promise<void> {
@@ -300,8 +314,9 @@ export class Workstation {
   }
 
   /**
-   * Records a decision: the current review merged with the patch, so nothing already said is
-   * lost. Updates every place that shows the face. Returns the stored review, or null.
+   * Records a decision. Only the fields being changed are sent: the engine keeps the others
+   * (decision, category, note) as they are, so nothing already said is lost. Updates every
+   * place that shows the face. Returns the stored review, or null.
    */
   async decide(target: FaceTarget, patch: ReviewPatch): Promise<ReviewInfo | null> {
     const c = this.caseId;
@@ -309,16 +324,10 @@ export class Workstation {
     const examiner = await this.ensureExaminer();
     if (!examiner) return null;
     const cur = target.review;
-    const req: ReviewRequest = {
-      caseId: c,
-      evidenceId: target.evidenceId,
-      frameIndex: target.frameIndex,
-      faceNo: target.faceNo,
-      decision: patch.decision !== undefined ? patch.decision : (cur?.decision ?? null),
-      category: patch.category !== undefined ? patch.category : (cur?.category ?? null),
-      note: patch.note !== undefined ? patch.note : (cur?.note ?? null),
-      examiner,
-    };
+    const req: ReviewRequest = { caseId: c, evidenceId: target.evidenceId, frameIndex: target.frameIndex, faceNo: target.faceNo, examiner };
+    if (patch.decision !== undefined) req.decision = patch.decision;
+    if (patch.category !== undefined) req.category = patch.category;
+    if (patch.note !== undefined) req.note = patch.note;
     const info = await this.#call(() => this.api.submitReview(req));
     if (!info) return null;
     this.video.applyReview(target.evidenceId, target.faceId, info);

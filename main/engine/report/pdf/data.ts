@@ -63,7 +63,8 @@ export interface ReportFace {
   /** Mean of the models' probabilities for this face. */
   ensemble: number;
   probs: Record<string, number>;
-  cropPng: Buffer | null;
+  /** Lossless crop pixels (PNG), read from the case database when accessed. */
+  readonly cropPng: Buffer | null;
   cropSize: [number, number];
   mask: { png: Buffer; energy: number; referencePath: string | null } | null;
   review: CurrentReview | null;
@@ -101,7 +102,7 @@ export interface ReportData {
   /** Items whose analysis failed (unreadable), with the cause. */
   failed: { relPath: string; error: string | null }[];
   audit: AuditVerification;
-  auditActions: { action: string; count: number }[];
+  auditActions: { action: string; count: number; first: string; last: string }[];
   /** Examiner-facing entries (reviews, case details, integrity failures, earlier reports). */
   auditNotable: { seq: number; at: string; actor: string; action: string; summary: string }[];
 }
@@ -141,13 +142,19 @@ export async function collectReportData(c: OpenedCase, opts: CollectOptions): Pr
   }
   const audit = verifyAuditChain(store.db);
   const entries = readAudit(store.db);
-  const counts = new Map<string, number>();
-  for (const en of entries) counts.set(en.action, (counts.get(en.action) ?? 0) + 1);
+  const counts = new Map<string, { action: string; count: number; first: string; last: string }>();
+  for (const en of entries) {
+    const c0 = counts.get(en.action);
+    if (c0) {
+      c0.count++;
+      c0.last = en.at;
+    } else counts.set(en.action, { action: en.action, count: 1, first: en.at, last: en.at });
+  }
   const notable = entries.filter((en) => NOTABLE.test(en.action)).map((en) => ({ seq: en.seq, at: en.at, actor: en.actor, action: en.action, summary: summarize(en.details) }));
   return {
     generatedAt: opts.now, softwareVersion: softwareVersion(), preparedBy: opts.preparedBy, case: info, evidenceFolder: c.folder, evidence,
     runs: store.listRuns().filter((r) => runIds.has(r.id)), models, videos, failed, audit,
-    auditActions: [...counts.entries()].sort((x, y) => x[0].localeCompare(y[0])).map(([action, count]) => ({ action, count })),
+    auditActions: [...counts.values()].sort((x, y) => (x.action < y.action ? -1 : x.action > y.action ? 1 : 0)),
     auditNotable: notable,
   };
 }
@@ -158,7 +165,7 @@ function summarize(details: unknown): string {
   if (!details || typeof details !== 'object') return '';
   const d = details as Record<string, unknown>;
   const parts: string[] = [];
-  for (const k of ['path', 'file', 'frameIndex', 'faceNo', 'decision', 'kind', 'note', 'sha256', 'pages']) {
+  for (const k of ['name', 'number', 'examiner', d.file !== undefined ? 'file' : 'path', 'frameIndex', 'frame', 'faceNo', 'face', 'decision', 'category', 'kind', 'note', 'sha256', 'pages']) {
     if (d[k] !== undefined && d[k] !== null) parts.push(`${k} ${typeof d[k] === 'string' ? d[k] : JSON.stringify(d[k])}`);
   }
   return parts.join(', ');
@@ -243,7 +250,11 @@ function videoData(
     return {
       frameIndex: face.frameIndex, sampleNo: face.sampleNo, faceNo: face.faceNo, track: face.track, detProb: face.detProb, ensemble,
       probs: Object.fromEntries(modelIds.filter((m) => s[m]).map((m) => [m, s[m].prob])),
-      cropPng: face.cropPng.length ? face.cropPng : null, cropSize: [face.cropWidth, face.cropHeight],
+      // Read when drawn, so a report on a large case never holds every crop in memory at once.
+      get cropPng() {
+        return loadCrop(store, face.id);
+      },
+      cropSize: [face.cropWidth, face.cropHeight],
       mask: masks(face.frameIndex, face.faceNo), review: reviewByKey.get(`${face.frameIndex}/${face.faceNo}`) ?? null,
     };
   });
@@ -261,6 +272,11 @@ function videoData(
       return { ...r, ensemble: f ? ensembleOf(f) : null, onCurrentAnalysis: r.facesKey === null || r.facesKey === a.facesKey };
     }),
   };
+}
+
+function loadCrop(store: CaseStore, faceId: number): Buffer | null {
+  const png = store.prepare('SELECT crop_png FROM faces WHERE id = ?').pluck().get(faceId) as Buffer | undefined;
+  return png?.length ? png : null;
 }
 
 /** The newest difference mask of a face of this (suspect) video, if a comparison made one. */

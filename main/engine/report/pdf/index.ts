@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdir, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, resolve, sep } from 'node:path';
 import type { OpenedCase } from '../../case/open-case.js';
 import { DeepscanError, errorMessage } from '../../util/errors.js';
 import { collectReportData, type ReportData } from './data.js';
 import { loadReportFonts } from './fonts.js';
-import { renderCaseReport } from './render.js';
+import { renderCaseReportTo } from './render.js';
 
 export { collectReportData, FLAG_THRESHOLD, MAX_FLAGGED_PER_VIDEO, type ReportData } from './data.js';
-export { branchWords, formatScore, formatTime, renderCaseReport } from './render.js';
+export { branchWords, formatScore, formatTime, renderCaseReport, renderCaseReportTo } from './render.js';
 export { loadReportFonts, type ReportFonts } from './fonts.js';
 
 export interface CaseReportOptions {
@@ -44,20 +45,37 @@ export async function generateCaseReport(c: OpenedCase, opts: CaseReportOptions)
   const now = new Date(Math.floor((opts.now?.() ?? new Date()).getTime() / 1000) * 1000);
   const actor = opts.examiner ?? c.info.examiner ?? c.actor;
   const data = await collectReportData(c, { now, preparedBy: actor, onVerify: opts.onVerify });
-  const { bytes, pages } = await renderCaseReport(data, loadReportFonts(opts.fontsDir));
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
   await mkdir(dirname(file), { recursive: true });
+  // Written through a temporary file (renamed at the end) with synchronous writes, hashed on
+  // the way: a large report never sits in memory, and a failed one leaves no partial file.
   const tmp = `${file}.${process.pid}.tmp`;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let pages: number;
+  let fd: number | null = null;
   try {
-    await writeFile(tmp, bytes);
+    fd = openSync(tmp, 'w');
+    const out = fd;
+    pages = await renderCaseReportTo(data, loadReportFonts(opts.fontsDir), (chunk) => {
+      for (let off = 0; off < chunk.length;) off += writeSync(out, chunk, off, chunk.length - off);
+      hash.update(chunk);
+      bytes += chunk.length;
+    });
+    fsyncSync(out);
+    closeSync(out);
+    fd = null;
     await rename(tmp, file);
   } catch (e) {
+    if (fd !== null) closeSync(fd);
     await rm(tmp, { force: true });
-    throw new DeepscanError('file-unwritable', `${file}: cannot write the report (${errorMessage(e)})`, { file });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw new DeepscanError('invalid-argument', `${file}: cannot write the report (${errorMessage(e)})`, { file });
+    throw e;
   }
+  const sha256 = hash.digest('hex');
   const generatedAt = now.toISOString();
   c.store.write(() => c.store.audit(actor, 'report-generated', {
-    file: basename(file), path: file, sha256, pages, bytes: bytes.length, generatedAt, auditHeadHash: data.audit.headHash, auditOk: data.audit.ok,
+    file: basename(file), path: file, sha256, pages, bytes, generatedAt, auditHeadHash: data.audit.headHash, auditOk: data.audit.ok,
     integrity: integrityCounts(data),
   }));
   return { file, sha256, pages, generatedAt };

@@ -69,10 +69,23 @@ export interface RenderedReport {
   pages: number;
 }
 
-export function renderCaseReport(data: ReportData, fonts: ReportFonts): Promise<RenderedReport> {
+/** Renders into memory (tests, small cases). */
+export async function renderCaseReport(data: ReportData, fonts: ReportFonts): Promise<RenderedReport> {
+  const chunks: Buffer[] = [];
+  const pages = await renderCaseReportTo(data, fonts, (c) => chunks.push(c));
+  return { bytes: Buffer.concat(chunks), pages };
+}
+
+/**
+ * Renders the report, handing each chunk of the PDF to `sink` as pdfkit produces it (images
+ * are written out as soon as they are placed), and resolves with the page count.
+ */
+export function renderCaseReportTo(data: ReportData, fonts: ReportFonts, sink: (chunk: Buffer) => void): Promise<number> {
   const title = `Deepscan case report — ${data.case.name}`;
   const doc = new PDFDocument({
     size: A4, margins: M, bufferPages: true, compress: true, pdfVersion: '1.7', lang: 'en-GB', displayTitle: true,
+    // The default font pdfkit opens before any text: ours, so no unused Helvetica is referenced.
+    font: fonts.regular as string,
     info: {
       Title: fonts.embedded ? title : winAnsiSafe(title),
       Author: fonts.embedded ? data.preparedBy : winAnsiSafe(data.preparedBy),
@@ -84,10 +97,9 @@ export function renderCaseReport(data: ReportData, fonts: ReportFonts): Promise<
       ModDate: data.generatedAt,
     },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
+  const done = new Promise<void>((resolve, reject) => {
+    doc.on('data', sink);
+    doc.on('end', resolve);
     doc.on('error', reject);
   });
   doc.registerFont('R', fonts.regular as string);
@@ -101,13 +113,18 @@ export function renderCaseReport(data: ReportData, fonts: ReportFonts): Promise<
   for (const [i, v] of data.videos.entries()) videoSection(w, data, v, i + 1);
   limitationsSection(w, data);
   auditSection(w, data);
+  contents(w, data);
   w.pageFurniture(data);
   doc.end();
-  return done.then((bytes) => ({ bytes, pages: w.pages }));
+  return done.then(() => w.pages);
 }
 
 class Writer {
   pages = 0;
+  /** Section headings with the (0-based) page they start on, for the contents list. */
+  readonly marks: { title: string; page: number }[] = [];
+  /** Where the cover reserved room for the contents list. */
+  tocAt: number | null = null;
   readonly bottom = A4[1] - M.bottom;
 
   constructor(readonly doc: PDFKit.PDFDocument, readonly fonts: ReportFonts) {}
@@ -147,6 +164,7 @@ class Writer {
     this.ensure(keep);
     if (this.y > M.top + 1) this.space(10);
     this.font('B', 14, ACCENT);
+    this.marks.push({ title: text, page: this.doc.bufferedPageRange().count - 1 });
     this.doc.text(this.t(text), M.left, this.y, { width: W });
     const y = this.y + 2;
     this.doc.moveTo(M.left, y).lineTo(M.left + W, y).lineWidth(0.8).strokeColor(ACCENT).stroke();
@@ -329,12 +347,16 @@ function coverPage(w: Writer, d: ReportData): void {
     ['Audit chain', d.audit.ok ? `verified at generation (${d.audit.entries} entries)` : { text: `BROKEN at entry ${d.audit.firstBadSeq}: ${d.audit.problem}`, color: BAND_COLOURS.strong, font: 'B' }],
     ['Audit head hash', { text: d.audit.headHash, font: 'M' }],
   ]);
+  const tocEntries = 5 + (d.videos.length && d.videos.length <= MAX_TOC_VIDEOS ? d.videos.length + 1 : 0);
+  w.sub('Contents');
+  const tocY = w.y;
+  w.y = tocY + tocEntries * 12 + 6;
   w.sub('Summary of results');
   if (!d.videos.length) w.para('No item of this case has been analysed.', { font: 'I' });
   else {
     w.table(
-      [{ title: 'Evidence', width: 186 }, { title: 'Indication', width: 140 }, { title: 'Score', width: 44, align: 'right' }, { title: 'Faces', width: 36, align: 'right' },
-        { title: `≥ ${FLAG_THRESHOLD}`, width: 36, align: 'right' }, { title: 'Reviewed', width: W - 442, align: 'right' }],
+      [{ title: 'Evidence', width: W - 356 }, { title: 'Indication', width: 192 }, { title: 'Score', width: 42, align: 'right' }, { title: 'Faces', width: 32, align: 'right' },
+        { title: `≥ ${FLAG_THRESHOLD}`, width: 40, align: 'right' }, { title: 'Reviewed', width: 50, align: 'right' }],
       d.videos.map((v) => {
         const band = verdictBand(v.score);
         return [v.relPath, { text: BAND_WORDS[band], color: BAND_COLOURS[band], font: 'B' }, formatScore(v.score), String(v.analysis.faceCount), String(v.flaggedTotal), String(v.reviews.length)];
@@ -345,6 +367,40 @@ function coverPage(w: Writer, d: ReportData): void {
   const changed = d.evidence.filter((e) => e.integrity === 'changed' || e.integrity === 'missing');
   if (changed.length) w.box(`${changed.length} evidence file(s) no longer match their registered SHA-256 (changed or missing) at the time of this report: ${changed.map((e) => e.relPath).join(', ')}.`, { title: 'Integrity warning', color: BAND_COLOURS.strong });
   w.box(STANDING_NOTE, { title: 'How to read this report' });
+  w.tocAt = tocY;
+}
+
+const MAX_TOC_VIDEOS = 12;
+
+/** The contents list on the cover, drawn once every section's page is known. */
+function contents(w: Writer, d: ReportData): void {
+  if (w.tocAt === null) return;
+  w.doc.switchToPage(w.doc.bufferedPageRange().start);
+  const many = d.videos.length > MAX_TOC_VIDEOS;
+  let y = w.tocAt;
+  let resultsShown = false;
+  for (const m of w.marks) {
+    const isResult = m.title.startsWith('3.');
+    if (isResult && many) {
+      if (resultsShown) continue;
+      resultsShown = true;
+    }
+    if (isResult && !many && !resultsShown) {
+      resultsShown = true;
+      w.font('B', 8.5, INK);
+      w.doc.text('3. Results', M.left, y, { width: W - 60, lineBreak: false });
+      w.font('R', 8.5, GREY);
+      w.doc.text(String(m.page + 1), M.left + W - 50, y, { width: 50, align: 'right', lineBreak: false });
+      y += 12;
+    }
+    const title = isResult && many ? `3. Results (${d.videos.length} items, one section each)` : m.title;
+    const indent = isResult && !many ? 12 : 0;
+    w.font(isResult && !many ? 'R' : 'B', 8.5, INK);
+    w.doc.text(w.t(title), M.left + indent, y, { width: W - 60 - indent, lineBreak: false, ellipsis: true });
+    w.font('R', 8.5, GREY);
+    w.doc.text(String(m.page + 1), M.left + W - 50, y, { width: 50, align: 'right', lineBreak: false });
+    y += 12;
+  }
 }
 
 function summaryCounts(d: ReportData): string {
@@ -389,6 +445,12 @@ function methodologySection(w: Writer, d: ReportData): void {
     'each stage has a version that is stored with every result, so the results of this case can be traced to the exact processing that produced them.');
   w.table([{ title: 'Stage', width: 60 }, { title: 'Version', width: 40, align: 'right' }, { title: 'What it does', width: W - 100 }],
     PIPELINE_STAGES.map((s) => [{ text: s.id, font: 'B' }, String(s.version), s.description]));
+  const current = Object.fromEntries(PIPELINE_STAGES.map((st) => [st.id, st.version]));
+  const older = d.runs.filter((r) => Object.entries(r.stageVersions).some(([k, v]) => current[k] !== undefined && current[k] !== v));
+  if (older.length) {
+    w.box(`Results in this case were produced by run(s) ${older.map((r) => r.id).join(', ')} with stage versions other than those above (see each run's stage versions below); ` +
+      'the descriptions above are those of this software version.', { title: 'Stage versions differ', color: BAND_COLOURS.weak });
+  }
   w.sub('Aggregation rule (per model, then across models)');
   w.para(`For each model, all face probabilities of a video (all sampled frames pooled) are reduced by the reference's confident strategy: if more than ${MIN_CONFIDENT_FAKES} faces, and more than 40 % of them ` +
     `(n // 2.5), score above ${CONFIDENT_THRESHOLD}, the value is the mean of those faces (“confident-fake”); otherwise, if more than 90 % of the faces score below ${REAL_THRESHOLD}, the mean of those (“confident-real”); ` +
@@ -413,8 +475,12 @@ function methodologySection(w: Writer, d: ReportData): void {
     }
     for (const id of p.models ?? []) rows.push([`Model ${id}`, { text: `ONNX SHA-256 ${p.modelOnnxSha256?.[id] ?? '?'}`, font: 'M' }]);
     w.kv(rows, 120);
+    const json = canonicalJson(r.params);
+    w.font('M', 6.5);
+    const jh = w.doc.heightOfString(json, { width: W, lineGap: 1.5 });
+    if (jh < A4[1] - M.top - M.bottom - 40) w.ensure(jh + 20);
     w.para('Full parameter record of this run (canonical JSON, as stored):', { size: 7.5, color: GREY, gap: 2 });
-    w.para(canonicalJson(r.params), { font: 'M', size: 6.5, color: GREY });
+    w.para(json, { font: 'M', size: 6.5, color: GREY });
   }
   w.sub('Classifier models', 140);
   if (!d.models.length) w.para('No classifier model produced a score in this case.', { font: 'I' });
@@ -466,9 +532,9 @@ function videoSection(w: Writer, d: ReportData, v: ReportVideo, n: number): void
         return [`#${t.id}`, formatScore(t.score), { text: BAND_WORDS[band], color: BAND_COLOURS[band] }, String(t.faces), { text: compactRanges(t.frames), size: 7 }];
       }));
   }
+  reviewsTable(w, v);
   chart(w, v);
   flaggedFaces(w, v);
-  reviewsTable(w, v);
   void d;
 }
 
@@ -576,8 +642,7 @@ function flaggedFaces(w: Writer, v: ReportVideo): void {
   for (let i = 0; i < v.flagged.length; i += cols) {
     const row = v.flagged.slice(i, i + cols);
     const texts = row.map((f) => faceText(f, v));
-    w.font('R', 7);
-    const th = Math.max(...texts.map((t) => w.doc.heightOfString(w.t(t), { width: cw - 8, lineGap: 0.5 })));
+    const th = Math.max(...texts.map((t) => partsHeight(w, t, cw - 8)));
     const h = img + 10 + th + 8;
     w.ensure(h + 4);
     const y = w.y;
@@ -586,33 +651,49 @@ function flaggedFaces(w: Writer, v: ReportVideo): void {
   }
 }
 
-function faceText(f: ReportFace, v: ReportVideo): string {
-  const lines = [
-    `Frame ${f.frameIndex} · face ${f.faceNo}${f.track !== null ? ` · person #${f.track}` : ''}`,
-    `Ensemble ${formatScore(f.ensemble)} · detector ${f.detProb.toFixed(3)}`,
-  ];
-  if (v.models.length > 1) lines.push(v.models.map((m) => `${m.name}: ${formatScore(f.probs[m.id] ?? null)}`).join('; '));
-  if (f.mask) lines.push(`Difference mask vs ${f.mask.referencePath ?? 'reference'} (energy ${f.mask.energy.toFixed(4)})`);
-  if (f.review) {
-    lines.push(`Examiner: ${f.review.decision ? DECISION_WORDS[f.review.decision] : 'no decision'}${f.review.category ? `, category ${f.review.category}` : ''} — ${f.review.examiner}, ${formatTime(f.review.at)}`);
-    if (f.review.note) lines.push(`Note: “${f.review.note}”`);
-  } else lines.push('Not reviewed by the examiner.');
-  return lines.join('\n');
+interface Part {
+  text: string;
+  font: FontKind;
+  color: string;
 }
 
-function faceCard(w: Writer, f: ReportFace, text: string, x: number, y: number, cw: number, h: number, img: number): void {
+function faceText(f: ReportFace, v: ReportVideo): Part[] {
+  const parts: Part[] = [
+    { text: `Frame ${f.frameIndex} · face ${f.faceNo}${f.track !== null ? ` · person #${f.track}` : ''}`, font: 'B', color: INK },
+    { text: `Ensemble ${formatScore(f.ensemble)} · detector ${f.detProb.toFixed(3)}`, font: 'R', color: INK },
+  ];
+  if (v.models.length > 1) parts.push({ text: v.models.map((m) => `${m.name}: ${formatScore(f.probs[m.id] ?? null)}`).join('; '), font: 'R', color: INK });
+  if (f.mask) parts.push({ text: `Difference mask vs ${f.mask.referencePath ?? 'reference'} (energy ${f.mask.energy.toFixed(4)})`, font: 'R', color: GREY });
+  if (f.review) {
+    parts.push({ text: `Examiner: ${f.review.decision ? DECISION_WORDS[f.review.decision] : 'no decision'}${f.review.category ? `, category ${f.review.category}` : ''}`, font: 'B', color: ACCENT });
+    parts.push({ text: `${f.review.examiner}, ${formatTime(f.review.at)}`, font: 'R', color: GREY });
+    if (f.review.note) parts.push({ text: `“${f.review.note}”`, font: 'I', color: INK });
+  } else parts.push({ text: 'Not reviewed by the examiner.', font: 'I', color: GREY });
+  return parts;
+}
+
+function partsHeight(w: Writer, parts: Part[], width: number): number {
+  let h = 0;
+  for (const p of parts) {
+    w.font(p.font, 7);
+    h += w.doc.heightOfString(w.t(p.text), { width, lineGap: 0.5 });
+  }
+  return h;
+}
+
+function faceCard(w: Writer, f: ReportFace, parts: Part[], x: number, y: number, cw: number, h: number, img: number): void {
   const doc = w.doc;
   const band = verdictBand(f.ensemble);
   doc.rect(x, y, cw, h).lineWidth(0.5).strokeColor(RULE).stroke();
   doc.rect(x, y, cw, 3).fill(BAND_COLOURS[band]);
   const maskW = f.mask ? 40 : 0;
   const ix = x + (cw - img - (maskW ? maskW + 6 : 0)) / 2;
-  doc.rect(ix, y + 7, img, img).fill('#202124');
+  doc.rect(ix, y + 7, img, img).fill('#e4e6ea');
   if (f.cropPng) {
     try {
       doc.image(f.cropPng, ix, y + 7, { fit: [img, img], align: 'center', valign: 'center' });
     } catch {
-      w.font('I', 7, '#ffffff');
+      w.font('I', 7, GREY);
       doc.text('crop image unreadable', ix + 4, y + 7 + img / 2 - 4, { width: img - 8, align: 'center' });
     }
   }
@@ -624,10 +705,14 @@ function faceCard(w: Writer, f: ReportFace, text: string, x: number, y: number, 
       // an unreadable mask is simply not shown; its energy is still printed
     }
     w.font('R', 5.5, GREY);
-    doc.text('mask', mx, y + 9 + maskW, { width: maskW, align: 'center', lineBreak: false });
+    doc.text('difference mask', mx - 4, y + 9 + maskW, { width: maskW + 8, align: 'center' });
   }
-  w.font('R', 7, INK);
-  doc.text(w.t(text), x + 4, y + img + 12, { width: cw - 8, lineGap: 0.5 });
+  let ty = y + img + 12;
+  for (const p of parts) {
+    w.font(p.font, 7, p.color);
+    doc.text(w.t(p.text), x + 4, ty, { width: cw - 8, lineGap: 0.5 });
+    ty = w.y;
+  }
 }
 
 function reviewsTable(w: Writer, v: ReportVideo): void {
@@ -680,13 +765,14 @@ function auditSection(w: Writer, d: ReportData): void {
     ['This report', 'recorded as the next entry (“report-generated”), with this file’s SHA-256 and page count; that entry’s hash covers the head hash above.'],
   ], 110);
   w.sub('Entries by action');
-  w.table([{ title: 'Action', width: 200 }, { title: 'Entries', width: 60, align: 'right' }, { title: '', width: W - 260 }], d.auditActions.map((a) => [a.action, String(a.count), '']), { size: 7.5 });
+  w.table([{ title: 'Action', width: 160 }, { title: 'Entries', width: 50, align: 'right' }, { title: 'First', width: (W - 210) / 2 }, { title: 'Last', width: (W - 210) / 2 }],
+    d.auditActions.map((a) => [a.action, String(a.count), formatTime(a.first), formatTime(a.last)]), { size: 7.5 });
   if (d.auditNotable.length) {
     w.sub('Examiner and integrity entries');
-    w.table([{ title: 'Seq', width: 32, align: 'right' }, { title: 'Time', width: 92 }, { title: 'Actor', width: 80 }, { title: 'Action', width: 92 }, { title: 'Details', width: W - 296 }],
+    w.table([{ title: 'Seq', width: 32, align: 'right' }, { title: 'Time', width: 104 }, { title: 'Actor', width: 74 }, { title: 'Action', width: 86 }, { title: 'Details', width: W - 296 }],
       d.auditNotable.map((e) => [String(e.seq), formatTime(e.at), e.actor, e.action, e.summary]), { size: 7 });
   }
-  w.sub('Examiner’s declaration', 110);
+  w.sub('Examiner’s declaration', 80);
   w.para('I have examined the results set out in this report. Name, signature and date:', { size: 9 });
   w.space(26);
   const y = w.y;

@@ -1,0 +1,117 @@
+import { flushSync } from 'svelte';
+import { describe, expect, it } from 'vitest';
+import { formatRoute, parseRoute, Workstation, type KeyValueStore } from './workstation.svelte.js';
+import { analysedFake, SUMMARY } from './test-fakes.js';
+
+function memoryStore(): KeyValueStore & { data: Map<string, string> } {
+  const data = new Map<string, string>();
+  return { data, getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v) };
+}
+
+async function opened(store = memoryStore()) {
+  const api = analysedFake();
+  const app = new Workstation(api, { store });
+  await app.openRecent(SUMMARY);
+  await new Promise((r) => setTimeout(r, 0));
+  return { api, app, store };
+}
+
+describe('routes', () => {
+  it('round-trips view, case, video and face through the hash', () => {
+    const r = { view: 'face' as const, caseId: 'abc', evidenceId: 2, faceId: 17 };
+    expect(parseRoute(formatRoute(r))).toEqual(r);
+    expect(parseRoute('')).toEqual({ view: 'cases', caseId: null, evidenceId: null, faceId: null });
+    expect(parseRoute('#view=nonsense&ev=x')).toMatchObject({ view: 'cases', evidenceId: null });
+  });
+
+  it('restores a face view after a reload', async () => {
+    const api = analysedFake();
+    const app = new Workstation(api);
+    await app.restore({ view: 'face', caseId: 'case-1', evidenceId: 1, faceId: 105 });
+    expect(app.view).toBe('face');
+    expect(app.video.selectedFace?.id).toBe(105);
+    expect(app.route).toEqual({ view: 'face', caseId: 'case-1', evidenceId: 1, faceId: 105 });
+    expect(api.calls.map(([op]) => op)).toContain('getCase');
+    expect(api.calls.map(([op]) => op)).not.toContain('openCase');
+  });
+
+  it('falls back to the cases view when the case is gone', async () => {
+    const api = analysedFake({ getCase: async () => ({ ok: false, error: { code: 'case-missing', message: 'gone' } }) });
+    const app = new Workstation(api);
+    await app.restore({ view: 'audit', caseId: 'zzz', evidenceId: null, faceId: null });
+    expect(app.view).toBe('cases');
+    expect(app.caseState.error).toBe(null);
+  });
+});
+
+describe('Workstation', () => {
+  it('gates views on what is open', async () => {
+    const app = new Workstation(analysedFake());
+    expect(app.available('models')).toBe(true);
+    expect(app.available('evidence')).toBe(false);
+    app.go('audit');
+    expect(app.view).toBe('cases');
+    await app.openRecent(SUMMARY);
+    expect(app.view).toBe('evidence');
+    expect(app.available('video')).toBe(false);
+    await app.openVideo(1);
+    expect(app.available('video')).toBe(true);
+    expect(app.available('face')).toBe(false);
+    app.video.stepFlagged(1);
+    expect(app.available('face')).toBe(true);
+  });
+
+  it('loads score and review counts for analysed rows', async () => {
+    const { app } = await opened();
+    expect(app.scores[1]).toMatchObject({ faces: 16, reviewed: 0, executionProvider: 'cpu' });
+    const d = await app.api.getVideo('case-1', 1);
+    expect(d.ok && app.scores[1].score).toBe(d.ok ? d.value.score : NaN);
+    expect(app.scores[2]).toBeUndefined();
+  });
+
+  it('asks for the examiner once, remembers it, and sends only the changed fields', async () => {
+    const { api, app, store } = await opened();
+    await app.openVideo(1);
+    app.video.stepFlagged(1);
+    const face = app.video.selectedFace!;
+    const target = app.targetOf(face)!;
+    const pending = app.decide(target, { decision: 'fake' });
+    flushSync();
+    expect(app.examinerPrompt).not.toBe(null);
+    app.answerExaminer('  A. Examiner ');
+    const info = await pending;
+    expect(info).toMatchObject({ decision: 'fake', examiner: 'A. Examiner' });
+    expect(store.data.get('deepscan.examiner')).toBe('A. Examiner');
+    const req = api.calls.find(([op]) => op === 'submitReview')?.[1];
+    expect(req).toEqual({ caseId: 'case-1', evidenceId: 1, frameIndex: target.frameIndex, faceNo: face.faceNo, examiner: 'A. Examiner', decision: 'fake' });
+    // The video view sees it at once; the evidence table counts it.
+    expect(app.video.selectedFace?.review?.decision).toBe('fake');
+    expect(app.scores[1].reviewed).toBe(1);
+
+    // A note later keeps the decision (the engine merges), and no second prompt.
+    const again = await app.decide(app.targetOf(app.video.selectedFace!)!, { note: 'seam at jaw' });
+    expect(again).toMatchObject({ decision: 'fake', note: 'seam at jaw' });
+    expect(app.examinerPrompt).toBe(null);
+
+    // A new window remembers the examiner.
+    expect(new Workstation(api, { store }).examiner).toBe('A. Examiner');
+  });
+
+  it('records nothing when the examiner prompt is cancelled', async () => {
+    const { api, app } = await opened();
+    await app.openVideo(1);
+    app.video.stepFlagged(1);
+    const pending = app.decide(app.targetOf(app.video.selectedFace!)!, { decision: 'real' });
+    app.answerExaminer(null);
+    expect(await pending).toBe(null);
+    expect(api.calls.some(([op]) => op === 'submitReview')).toBe(false);
+  });
+
+  it('persists the theme choice', () => {
+    const store = memoryStore();
+    const app = new Workstation(analysedFake(), { store });
+    expect(app.theme).toBe('system');
+    app.setTheme('dark');
+    expect(new Workstation(analysedFake(), { store }).theme).toBe('dark');
+  });
+});

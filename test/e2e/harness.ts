@@ -1,0 +1,75 @@
+/**
+ * Shared pieces of the end-to-end runs: building the renderer, serving it (for the fake-backed
+ * preview), launching the system Chromium through playwright-core, and screenshots.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const SHOTS = join(ROOT, 'test/e2e/screenshots');
+export const RENDERER_DIST = join(ROOT, 'dist/renderer');
+
+export function buildRenderer(): void {
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error(`renderer build failed (${r.status})`);
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** Serves dist/renderer on a loopback port (the fake-backed preview only). */
+export async function serveStatic(dir = RENDERER_DIST): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const rel = normalize(decodeURIComponent(u.pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(dir, rel);
+    if (!file.startsWith(dir) || !existsSync(file) || statSync(file).isDirectory()) file = join(dir, 'index.html');
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const addr = server.address();
+  if (!addr || typeof addr === 'string') throw new Error('no port');
+  return { url: `http://127.0.0.1:${addr.port}/`, server };
+}
+
+export const CHROMIUM = process.env.DEEPSCAN_CHROMIUM ?? '/usr/bin/chromium';
+
+export async function launch(): Promise<{ browser: Browser; profile: string }> {
+  const profile = mkdtempSync(join(tmpdir(), 'deepscan-chromium-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+    // playwright gives each non-persistent launch a fresh temporary profile of its own.
+    env: { ...process.env, HOME: profile },
+  });
+  return { browser, profile };
+}
+
+export async function shot(page: Page, name: string, fullPage = false): Promise<string> {
+  mkdirSync(SHOTS, { recursive: true });
+  const path = join(SHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  return path;
+}

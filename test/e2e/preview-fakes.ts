@@ -1,0 +1,85 @@
+/**
+ * Design preview against the renderer's fake client (no engine): every view, light and dark,
+ * into test/e2e/screenshots/fake-*.png. Run: npx tsx test/e2e/preview-fakes.ts
+ * The fake lives in Node; the page reaches it through an exposed function.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analysedFake, row, videoDetail } from '../../renderer/src/lib/test-fakes.js';
+import { buildRenderer, launch, ROOT, serveStatic, shot } from './harness.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'deepscan-preview-'));
+const video = join(ROOT, '../shared/fixtures/videos/three_faces_swap.mp4');
+const frameJpg = join(tmp, 'frame.jpg');
+const cropPng = join(tmp, 'crop.png');
+execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-ss', '1', '-i', video, '-frames:v', '1', '-vf', 'scale=1280:720', frameJpg]);
+execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', frameJpg, '-vf', 'crop=300:360:720:140', cropPng]);
+const FRAME = `data:image/jpeg;base64,${readFileSync(frameJpg).toString('base64')}`;
+const CROP = `data:image/png;base64,${readFileSync(cropPng).toString('base64')}`;
+
+const api = analysedFake(
+  {
+    getFramePreview: async () => ({ ok: true, value: FRAME }),
+    getFaceCrop: async () => ({ ok: true, value: CROP }),
+  },
+  false,
+);
+api.rows.push(row({ id: 4, path: 'clips/street/cam2_0412.mp4', status: 'analyzed', integrity: 'ok', durationSec: 64, sampledFrames: 8 }));
+api.videos.set(4, { ...videoDetail(api.rows[3]), score: 0.12, models: videoDetail().models.map((m) => ({ ...m, value: 0.12, branch: 'confident-real' as const })) });
+
+if (!process.argv.includes('--no-build')) buildRenderer();
+const { url, server } = await serveStatic();
+const { browser } = await launch();
+try {
+  for (const theme of ['light', 'dark'] as const) {
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: theme, bypassCSP: true });
+    const page = await ctx.newPage();
+    page.on('pageerror', (e) => console.error('pageerror', e));
+    page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
+    await page.exposeFunction('__fake', async (op: string, args: unknown[]) => {
+      const f = (api as unknown as Record<string, (...a: unknown[]) => unknown>)[op];
+      return f(...args);
+    });
+    // A string, not a function: tsx's helpers must not leak into the page.
+    await page.addInitScript(`
+      const ops = ['openCase','listEvidence','startAnalysis','cancelAnalysis','getCase','listRecentCases','getVideo','getFramePreview','getFaceCrop','getReviewQueue','submitReview','listModels','importModel','getAudit'];
+      const client = {};
+      for (const op of ops) client[op] = (...args) => window.__fake(op, args);
+      client.onTaskEvent = () => () => {};
+      window.deepscan = client;
+    `);
+    await page.goto(url);
+    await page.waitForSelector('text=Recent cases');
+    await page.waitForTimeout(200);
+    await shot(page, `fake-${theme}-1-cases`);
+    await page.getByRole('button', { name: 'Open case Harbour fraud' }).click();
+    await page.waitForSelector('text=loading…', { state: 'detached' }).catch(() => {});
+    await page.waitForTimeout(300);
+    await shot(page, `fake-${theme}-2-evidence`);
+    await page.getByRole('button', { name: 'Open clips/interview.mp4' }).click();
+    await page.waitForSelector('figure.plot');
+    await page.waitForTimeout(600);
+    await shot(page, `fake-${theme}-3-video`);
+    await shot(page, `fake-${theme}-3-video-full`, true);
+    await page.getByRole('button', { name: /Next flagged face/ }).click();
+    await page.getByRole('button', { name: /Open face/ }).click();
+    await page.waitForTimeout(400);
+    await shot(page, `fake-${theme}-4-face`);
+    await page.keyboard.press('Alt+5');
+    await page.waitForTimeout(500);
+    await shot(page, `fake-${theme}-5-review`);
+    await page.keyboard.press('Alt+6');
+    await page.waitForTimeout(300);
+    await shot(page, `fake-${theme}-6-models`);
+    await page.keyboard.press('Alt+7');
+    await page.waitForTimeout(300);
+    await shot(page, `fake-${theme}-7-audit`);
+    await ctx.close();
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+console.log('screenshots written');

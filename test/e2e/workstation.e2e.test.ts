@@ -1,0 +1,225 @@
+/**
+ * The workstation end to end, against the real engine: `deepscan serve` on a temporary case of
+ * the two shared videos (B0 model imported first), driven in the system Chromium. Opens the
+ * case, analyses it, opens the swapped video, steps to a flagged face, marks it fake with a
+ * note, reloads (the decision is still there) and finds the decision in the audit view.
+ * Screenshots of every view land in test/e2e/screenshots/ (git-ignored).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRenderer, CHROMIUM, launch, ROOT, shot } from './harness.js';
+
+const FIXTURES = join(ROOT, '../shared/fixtures');
+const VIDEOS = ['three_faces.mp4', 'three_faces_swap.mp4'].map((f) => join(FIXTURES, 'videos', f));
+const CHECKPOINT = join(FIXTURES, 'checkpoints/dfdc_b0_seed7.legacy.pth');
+const FRAMES = process.env.DEEPSCAN_E2E_FRAMES ?? '16';
+const NOTE = 'Blending seam along the jaw line; compare with frame 0.';
+const EXAMINER = 'E2E Examiner';
+
+const ready = existsSync(CHROMIUM) && VIDEOS.every(existsSync) && existsSync(CHECKPOINT) && existsSync(join(ROOT, 'main/cli/serve.ts'));
+
+let tmp = '';
+let server: ChildProcess | null = null;
+let browser: Browser | null = null;
+let page: Page;
+let url = '';
+const serverLog: string[] = [];
+const pageErrors: string[] = [];
+
+function cli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+function startServe(folder: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'serve', folder, '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = child;
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in time:\n${out}`)), 180_000);
+    const onData = (b: Buffer) => {
+      const s = b.toString();
+      serverLog.push(s);
+      out += s;
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (b: Buffer) => serverLog.push(b.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${code}):\n${serverLog.join('')}`));
+    });
+  });
+}
+
+async function view(key: string, label: string): Promise<void> {
+  await page.keyboard.press(`Alt+${key}`);
+  await page.locator(`main[aria-label="${label}"]`).waitFor();
+}
+
+describe.skipIf(!ready)('workstation end to end (deepscan serve + Chromium)', () => {
+  beforeAll(async () => {
+    buildRenderer();
+    tmp = mkdtempSync(join(tmpdir(), 'deepscan-e2e-'));
+    const home = join(tmp, 'home');
+    const folder = join(tmp, 'case-2026-0117');
+    mkdirSync(home);
+    mkdirSync(folder);
+    for (const v of VIDEOS) copyFileSync(v, join(folder, v.split('/').pop() as string));
+    const env = { ...process.env, DEEPSCAN_HOME: home };
+    const imp = cli(['models', 'import', CHECKPOINT], env);
+    expect(imp.status, imp.out).toBe(0);
+    url = await startServe(folder, env);
+    ({ browser } = await launch());
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+    page = await ctx.newPage();
+    page.setDefaultTimeout(60_000);
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(m.text());
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server && server.exitCode === null) {
+      const exited = new Promise((r) => server?.once('exit', r));
+      server.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('opens the case from the served URL and lists both videos', async () => {
+    await page.goto(url);
+    await page.locator('main[aria-label="Evidence"]').waitFor();
+    const table = page.getByRole('table');
+    await table.getByText('three_faces_swap.mp4').waitFor();
+    await table.getByText('three_faces.mp4', { exact: true }).waitFor();
+    // The token left the address bar; the route is in the hash.
+    expect(page.url()).not.toContain('token=');
+    expect(page.url()).toContain('view=evidence');
+    await shot(page, '02-evidence-before');
+  });
+
+  it('runs the analysis to completion with per-item progress', async () => {
+    await page.getByLabel('Frames per video').fill(FRAMES);
+    await page.getByRole('button', { name: 'Start analysis' }).click();
+    await page.getByRole('button', { name: 'Cancel analysis' }).waitFor();
+    // Per-item progress with the stage, while the item runs.
+    await page.locator('td.c-status', { hasText: 'Detecting and scoring faces' }).first().waitFor({ timeout: 120_000 });
+    await shot(page, '02-evidence-running');
+    await page.getByText(/Analysis complete/).waitFor({ timeout: 12 * 60_000 });
+    // Scores appear once the list is re-read.
+    await page.getByRole('button', { name: 'Open three_faces_swap.mp4' }).waitFor();
+    await page.locator('td.c-score .score').nth(1).waitFor();
+    await shot(page, '02-evidence-analysed');
+  });
+
+  it('opens the swapped video, steps to a flagged face and marks it fake with a note', async () => {
+    await page.getByRole('button', { name: 'Open three_faces_swap.mp4' }).click();
+    await page.locator('main[aria-label="Video"]').waitFor();
+    await page.locator('.stage img').waitFor();
+    await page.locator('figure.plot > svg').waitFor();
+    await page.waitForTimeout(1500); // crops stream in
+    await shot(page, '03-video');
+    await page.locator('main').evaluate((m) => m.scrollTo(0, m.scrollHeight));
+    await shot(page, '03-video-strip');
+    await page.locator('main').evaluate((m) => m.scrollTo(0, 0));
+
+    await page.getByRole('button', { name: /Next flagged face/ }).click();
+    await page.getByRole('button', { name: /Open face/ }).waitFor();
+    await shot(page, '03-video-flagged-face');
+    await page.getByRole('button', { name: /Open face/ }).click();
+    await page.locator('main[aria-label="Face"]').waitFor();
+    await page.locator('.viewport img').waitFor();
+
+    // N opens the note; the first decision asks for the examiner's name once.
+    await page.locator('body').press('n');
+    const note = page.getByLabel(/^Note/);
+    await note.fill(NOTE);
+    await note.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Examiner name').fill(EXAMINER);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText(NOTE).waitFor();
+    await page.locator('body').press('f');
+    await page.getByText('Examiner: fake').waitFor();
+    await page.getByText(`by ${EXAMINER}`).waitFor();
+    await shot(page, '04-face-decided');
+  });
+
+  it('keeps the decision across a reload', async () => {
+    const before = page.url();
+    expect(before).toContain('view=face');
+    await page.reload();
+    await page.locator('main[aria-label="Face"]').waitFor();
+    await page.getByText('Examiner: fake').waitFor();
+    await page.getByText(NOTE).waitFor();
+    expect(page.url()).toBe(before);
+    await shot(page, '04-face-after-reload');
+  });
+
+  it('shows the decision in the review queue and walks it from the keyboard', async () => {
+    await view('5', 'Review');
+    const queue = page.getByRole('table');
+    await queue.locator('tbody tr').first().waitFor();
+    await queue.locator('td.dec', { hasText: 'Fake' }).first().waitFor();
+    await page.waitForTimeout(800); // thumbnails
+    await shot(page, '05-review');
+    // J moves the cursor down, K back up.
+    const first = await page.locator('tr.current').getAttribute('data-row');
+    await page.locator('body').press('j');
+    await expect.poll(() => page.locator('tr.current').getAttribute('data-row')).not.toBe(first);
+    await page.locator('body').press('k');
+    await expect.poll(() => page.locator('tr.current').getAttribute('data-row')).toBe(first);
+  });
+
+  it('lists the decision in the audit log, with the chain verified', async () => {
+    await view('7', 'Audit');
+    await page.getByText('Chain verified').waitFor();
+    const rows = page.locator('tbody tr', { hasText: 'review' });
+    await rows.first().waitFor();
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text).toContain(EXAMINER);
+    expect(text).toContain('fake');
+    expect(text).toContain(NOTE);
+    await shot(page, '07-audit');
+  });
+
+  it('shows the installed model and the cases list', async () => {
+    await view('6', 'Models');
+    await page.getByText('dfdc_b0_seed7.legacy.pth').waitFor();
+    await page.getByText(/was analysed with/).waitFor();
+    await shot(page, '06-models');
+    await view('1', 'Cases');
+    await page.getByText('Recent cases').waitFor();
+    await page.locator('li.open').waitFor();
+    await shot(page, '01-cases');
+  });
+
+  it('renders the video and review views in the dark theme', async () => {
+    await page.getByLabel('Theme').selectOption('dark');
+    await view('3', 'Video');
+    await page.locator('.stage img').waitFor();
+    await page.waitForTimeout(800);
+    await shot(page, '03-video-dark');
+    await view('5', 'Review');
+    await page.waitForTimeout(500);
+    await shot(page, '05-review-dark');
+    await view('2', 'Evidence');
+    await shot(page, '02-evidence-dark');
+    await page.getByLabel('Theme').selectOption('system');
+    expect(pageErrors, pageErrors.join('\n')).toEqual([]);
+  });
+});
