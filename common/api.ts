@@ -39,6 +39,10 @@ export interface EvidenceRow {
   height: number | null;
   sampledFrames: number;
   faces: number;
+  /** Ensemble score of the current analysis; null when not analysed or not scored. */
+  score: number | null;
+  /** Faces of this item with a current examiner decision. */
+  reviewedFaces: number;
 }
 
 export interface OpenCaseRequest {
@@ -204,6 +208,33 @@ export interface AuditView {
   items: AuditItem[];
 }
 
+/** What is stored for one face beyond its scores (issue #6): difference mask and model attention. */
+export interface FaceOverlays {
+  /** 1 − SSIM difference against a known original of the case; null until a comparison is computed. */
+  mask: { dataUrl: string; energy: number; crop: Box; referencePath: string; referenceFrameIndex: number } | null;
+  /** Occlusion-sensitivity map ("model attention"), covering the face crop; null until computed. */
+  heatmap: { dataUrl: string; label: string; baseScore: number; models: string[]; createdAt: string } | null;
+}
+
+export interface ComparisonSummary {
+  comparisonId: number;
+  suspectPath: string;
+  referencePath: string;
+  offset: number;
+  frames: number;
+  faces: number;
+  /** Mean difference energy over the compared faces (mean of mask/255). */
+  meanEnergy: number | null;
+}
+
+export interface ReportResult {
+  /** Absolute path of the written PDF (in the case workspace, never the evidence folder). */
+  file: string;
+  sha256: string;
+  pages: number;
+  generatedAt: string;
+}
+
 export interface DeepscanApi {
   openCase(req: OpenCaseRequest): Promise<Result<CaseSummary>>;
   listEvidence(caseId: string): Promise<Result<EvidenceRow[]>>;
@@ -228,6 +259,14 @@ export interface DeepscanApi {
   importModel(path: string): Promise<Result<ModelInfo>>;
   /** The case's audit log with the chain's verification. */
   getAudit(caseId: string): Promise<Result<AuditView>>;
+  /** The difference mask and attention map stored for a face. */
+  getFaceOverlays(caseId: string, faceId: number): Promise<Result<FaceOverlays>>;
+  /** Computes (or returns the cached) model-attention map of a face; returns the face's overlays. */
+  computeHeatmap(caseId: string, faceId: number): Promise<Result<FaceOverlays>>;
+  /** Compares a suspect video with a known original of the case (difference masks per face). */
+  compareVideos(caseId: string, suspectEvidenceId: number, referenceEvidenceId: number, offset?: number): Promise<Result<ComparisonSummary>>;
+  /** Writes the case report (PDF) into the case workspace and records its SHA-256 in the audit log. */
+  exportReport(caseId: string, examiner?: string): Promise<Result<ReportResult>>;
   /** Subscribe to task events; returns an unsubscribe function. */
   onTaskEvent(listener: (event: TaskEvent) => void): () => void;
 }
@@ -260,6 +299,10 @@ export const IPC_CHANNELS = {
   listModels: 'deepscan:list-models',
   importModel: 'deepscan:import-model',
   getAudit: 'deepscan:get-audit',
+  getFaceOverlays: 'deepscan:get-face-overlays',
+  computeHeatmap: 'deepscan:compute-heatmap',
+  compareVideos: 'deepscan:compare-videos',
+  exportReport: 'deepscan:export-report',
   pickFolder: 'deepscan:pick-folder',
   taskEvent: 'deepscan:task-event',
 } as const;

@@ -108,6 +108,14 @@ function main(): void {
     const win = createWindow();
     const unregister = registerIpc({ service, window: win, log });
     win.on('closed', unregister);
+    // Quitting mid-analysis cancels it cleanly (each item is written whole or not at all).
+    let quitting = false;
+    app.on('before-quit', (event) => {
+      if (quitting) return;
+      quitting = true;
+      event.preventDefault();
+      void service.cancelAll().finally(() => app.quit());
+    });
     app.on('second-instance', () => {
       if (win.isDestroyed()) return;
       if (win.isMinimized()) win.restore();

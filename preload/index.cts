@@ -28,6 +28,10 @@ const CHANNELS = {
   listModels: 'deepscan:list-models',
   importModel: 'deepscan:import-model',
   getAudit: 'deepscan:get-audit',
+  getFaceOverlays: 'deepscan:get-face-overlays',
+  computeHeatmap: 'deepscan:compute-heatmap',
+  compareVideos: 'deepscan:compare-videos',
+  exportReport: 'deepscan:export-report',
   pickFolder: 'deepscan:pick-folder',
   taskEvent: 'deepscan:task-event',
 } as const;
@@ -53,6 +57,12 @@ const api: DeepscanApi & HostApi = {
   listModels: () => invoke(CHANNELS.listModels),
   importModel: (path) => invoke(CHANNELS.importModel, path),
   getAudit: (caseId) => invoke(CHANNELS.getAudit, caseId),
+  getFaceOverlays: (caseId, faceId) => invoke(CHANNELS.getFaceOverlays, caseId, faceId),
+  computeHeatmap: (caseId, faceId) => invoke(CHANNELS.computeHeatmap, caseId, faceId),
+  // Optional trailing arguments are sent only when given, so main applies its defaults.
+  compareVideos: (caseId, suspectId, referenceId, offset) =>
+    offset === undefined ? invoke(CHANNELS.compareVideos, caseId, suspectId, referenceId) : invoke(CHANNELS.compareVideos, caseId, suspectId, referenceId, offset),
+  exportReport: (caseId, examiner) => (examiner === undefined ? invoke(CHANNELS.exportReport, caseId) : invoke(CHANNELS.exportReport, caseId, examiner)),
   pickFolder: () => invoke(CHANNELS.pickFolder),
   onTaskEvent(listener: (event: TaskEvent) => void): () => void {
     if (typeof listener !== 'function') throw new TypeError('onTaskEvent expects a function.');

@@ -39,7 +39,7 @@ Options:
   --model ID        classifier to use (repeatable; default: every installed model, see "deepscan models list")
   --no-models       detect faces only, no classifier scores
   --ep PROVIDER     execution provider for the classifiers: auto (default), cpu, cuda, webgpu
-                    (auto tries cuda, then webgpu, then cpu; the one used is recorded with every score)
+                    (auto: cuda when installed, else cpu; the one used is recorded with every score)
   -h, --help        this help
 
 Exit status: 0 when the run finished (bad evidence files are reported, not fatal),

@@ -39,6 +39,10 @@ function recorder(overrides: Partial<DeepscanApi> = {}) {
     listModels: async () => (calls.push(['listModels', null]), ok([model])),
     importModel: async (path) => (calls.push(['importModel', path]), ok(model)),
     getAudit: async (id) => (calls.push(['getAudit', id]), ok(audit)),
+    getFaceOverlays: async (id, f) => (calls.push(['getFaceOverlays', [id, f]]), ok({ mask: null, heatmap: null })),
+    computeHeatmap: async (id, f) => (calls.push(['computeHeatmap', [id, f]]), ok({ mask: null, heatmap: null })),
+    compareVideos: async (id, s, r, o) => (calls.push(['compareVideos', [id, s, r, o]]), ok({ comparisonId: 1, suspectPath: 's', referencePath: 'r', offset: o ?? 0, frames: 0, faces: 0, meanEnergy: null })),
+    exportReport: async (id, ex) => (calls.push(['exportReport', [id, ex]]), ok({ file: '/r.pdf', sha256: '0'.repeat(64), pages: 1, generatedAt: '2026-11-24T00:00:00Z' })),
     onTaskEvent: () => () => {},
     ...overrides,
   };
@@ -102,6 +106,16 @@ describe('createIpcHandlers', () => {
     const h = createIpcHandlers(service);
     const hostile: [keyof typeof h, unknown[]][] = [
       [IPC_CHANNELS.openCase, []],
+      [IPC_CHANNELS.getFaceOverlays, [CASE, 0]],
+      [IPC_CHANNELS.getFaceOverlays, [CASE, '7']],
+      [IPC_CHANNELS.computeHeatmap, [CASE, -1]],
+      [IPC_CHANNELS.compareVideos, [CASE, 1]],
+      [IPC_CHANNELS.compareVideos, [CASE, 1, 2, 0.5]],
+      [IPC_CHANNELS.compareVideos, [CASE, 1, 2, 10_000_000]],
+      [IPC_CHANNELS.compareVideos, [CASE, 1, '2']],
+      [IPC_CHANNELS.exportReport, [CASE, '']],
+      [IPC_CHANNELS.exportReport, [CASE, 'line one\nline two']],
+      [IPC_CHANNELS.exportReport, [CASE, 'E', '/etc/passwd']],
       [IPC_CHANNELS.openCase, [{ folder: 'relative/path' }]],
       [IPC_CHANNELS.openCase, [{ folder: ABS }, 'extra']],
       [IPC_CHANNELS.openCase, [{ folder: ABS, shell: 'rm -rf /' }]],
@@ -170,6 +184,29 @@ describe('createIpcHandlers', () => {
       if (!r.ok) expect(r.error.code).toBe('invalid-argument');
     }
     expect(calls).toEqual([]);
+  });
+
+  it('forwards the overlay, comparison and report operations with their optional arguments', async () => {
+    const { service, calls } = recorder();
+    const h = createIpcHandlers(service);
+    for (const [ch, args] of [
+      [IPC_CHANNELS.getFaceOverlays, [CASE, 7]],
+      [IPC_CHANNELS.computeHeatmap, [CASE, 7]],
+      [IPC_CHANNELS.compareVideos, [CASE, 2, 1]],
+      [IPC_CHANNELS.compareVideos, [CASE, 2, 1, -3]],
+      [IPC_CHANNELS.exportReport, [CASE]],
+      [IPC_CHANNELS.exportReport, [CASE, 'E. Examiner']],
+    ] as const) {
+      expect((await h[ch]([...args])).ok).toBe(true);
+    }
+    expect(calls).toEqual([
+      ['getFaceOverlays', [CASE, 7]],
+      ['computeHeatmap', [CASE, 7]],
+      ['compareVideos', [CASE, 2, 1, undefined]],
+      ['compareVideos', [CASE, 2, 1, -3]],
+      ['exportReport', [CASE, undefined]],
+      ['exportReport', [CASE, 'E. Examiner']],
+    ]);
   });
 
   it('turns thrown coded errors into plain {code, message, file}', async () => {

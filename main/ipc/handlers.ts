@@ -10,6 +10,9 @@ import {
   IPC_CHANNELS,
   type AuditView,
   type CaseSummary,
+  type ComparisonSummary,
+  type FaceOverlays,
+  type ReportResult,
   type DeepscanApi,
   type EvidenceRow,
   type ModelInfo,
@@ -30,6 +33,8 @@ import {
   validateReviewRequest,
   validateRowId,
   validateThreshold,
+  validateOffset,
+  validateExaminer,
 } from './validate.js';
 
 /** Host capabilities that need the window (native dialogs); absent in headless use. */
@@ -53,6 +58,10 @@ interface InvokeResults {
   listModels: ModelInfo[];
   importModel: ModelInfo;
   getAudit: AuditView;
+  getFaceOverlays: FaceOverlays;
+  computeHeatmap: FaceOverlays;
+  compareVideos: ComparisonSummary;
+  exportReport: ReportResult;
   pickFolder: string | null;
 }
 
@@ -226,6 +235,48 @@ export function createIpcHandlers(service: DeepscanApi, options: IpcHandlerOptio
       const caseId = validateCaseId(args[0]);
       if (!caseId.ok) return caseId;
       return guard('getAudit', () => service.getAudit(caseId.value), log);
+    },
+    [IPC_CHANNELS.getFaceOverlays]: async (args: unknown[]) => {
+      const arity = validateArity(args, 2, 'getFaceOverlays');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      const faceId = validateRowId(args[1], 'faceId');
+      if (!faceId.ok) return faceId;
+      return guard('getFaceOverlays', () => service.getFaceOverlays(caseId.value, faceId.value), log);
+    },
+    [IPC_CHANNELS.computeHeatmap]: async (args: unknown[]) => {
+      const arity = validateArity(args, 2, 'computeHeatmap');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      const faceId = validateRowId(args[1], 'faceId');
+      if (!faceId.ok) return faceId;
+      return guard('computeHeatmap', () => service.computeHeatmap(caseId.value, faceId.value), log);
+    },
+    [IPC_CHANNELS.compareVideos]: async (args: unknown[]) => {
+      const arity = validateArityRange(args, 3, 4, 'compareVideos');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      const suspect = validateRowId(args[1], 'suspectEvidenceId');
+      if (!suspect.ok) return suspect;
+      const reference = validateRowId(args[2], 'referenceEvidenceId');
+      if (!reference.ok) return reference;
+      if (args[3] === undefined) return guard('compareVideos', () => service.compareVideos(caseId.value, suspect.value, reference.value), log);
+      const offset = validateOffset(args[3]);
+      if (!offset.ok) return offset;
+      return guard('compareVideos', () => service.compareVideos(caseId.value, suspect.value, reference.value, offset.value), log);
+    },
+    [IPC_CHANNELS.exportReport]: async (args: unknown[]) => {
+      const arity = validateArityRange(args, 1, 2, 'exportReport');
+      if (!arity.ok) return arity;
+      const caseId = validateCaseId(args[0]);
+      if (!caseId.ok) return caseId;
+      if (args[1] === undefined) return guard('exportReport', () => service.exportReport(caseId.value), log);
+      const examiner = validateExaminer(args[1]);
+      if (!examiner.ok) return examiner;
+      return guard('exportReport', () => service.exportReport(caseId.value, examiner.value), log);
     },
     [IPC_CHANNELS.pickFolder]: async (args: unknown[]) => {
       const arity = validateArity(args, 0, 'pickFolder');

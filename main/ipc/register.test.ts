@@ -53,6 +53,10 @@ function fakeService() {
     listModels: async () => ok([]),
     importModel: async () => ok({} as never),
     getAudit: async () => ok({} as never),
+    getFaceOverlays: async () => ok({ mask: null, heatmap: null }),
+    computeHeatmap: async () => ok({ mask: null, heatmap: null }),
+    compareVideos: async () => ok({} as never),
+    exportReport: async () => ok({} as never),
     onTaskEvent: (l) => (listeners.add(l), () => listeners.delete(l)),
   };
   return { service, listeners, calls };

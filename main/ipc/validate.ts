@@ -127,6 +127,20 @@ export function validateThreshold(value: unknown, field = 'threshold'): V<number
   return ok(value);
 }
 
+/** A frame offset between two videos (reference index = suspect index + offset). */
+export function validateOffset(value: unknown, field = 'offset'): V<number> {
+  const max = 1_000_000; // frames: hours of video either way
+  if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > max) {
+    return invalid(`${field} must be an integer from -${max} to ${max}, got ${typeof value === 'number' ? String(value) : describe(value)}.`);
+  }
+  return ok(value);
+}
+
+/** An examiner's name: one line, not blank. */
+export function validateExaminer(value: unknown, field = 'examiner'): V<string> {
+  return checkString(value, field, { max: LIMITS.examiner, nonEmpty: true, singleLine: true });
+}
+
 /** An absolute path on this machine (platform rules; NUL and control characters rejected). */
 export function validateAbsolutePath(value: unknown, field = 'path'): V<string> {
   return validateFolder(value, field);

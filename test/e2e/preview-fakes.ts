@@ -4,7 +4,7 @@
  * The fake lives in Node; the page reaches it through an exposed function.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analysedFake, row, videoDetail } from '../../renderer/src/lib/test-fakes.js';
@@ -31,7 +31,7 @@ api.videos.set(4, { ...videoDetail(api.rows[3]), score: 0.12, models: videoDetai
 
 if (!process.argv.includes('--no-build')) buildRenderer();
 const { url, server } = await serveStatic();
-const { browser } = await launch();
+const { browser, profile } = await launch();
 try {
   for (const theme of ['light', 'dark'] as const) {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: theme, bypassCSP: true });
@@ -81,5 +81,7 @@ try {
 } finally {
   await browser.close();
   server.close();
+  rmSync(profile, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
 }
 console.log('screenshots written');

@@ -25,6 +25,7 @@ const ready = existsSync(CHROMIUM) && VIDEOS.every(existsSync) && existsSync(CHE
 let tmp = '';
 let server: ChildProcess | null = null;
 let browser: Browser | null = null;
+let profile = '';
 let page: Page;
 let url = '';
 const serverLog: string[] = [];
@@ -78,7 +79,7 @@ describe.skipIf(!ready)('workstation end to end (deepscan serve + Chromium)', ()
     const imp = cli(['models', 'import', CHECKPOINT], env);
     expect(imp.status, imp.out).toBe(0);
     url = await startServe(folder, env);
-    ({ browser } = await launch());
+    ({ browser, profile } = await launch());
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
     page = await ctx.newPage();
     page.setDefaultTimeout(60_000);
@@ -97,6 +98,7 @@ describe.skipIf(!ready)('workstation end to end (deepscan serve + Chromium)', ()
       if (server.exitCode === null) server.kill('SIGKILL');
     }
     if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('opens the case from the served URL and lists both videos', async () => {

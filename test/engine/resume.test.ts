@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { caseDbPath, caseIdForFolder } from '../../main/engine/case/workspace.js';
 import { runCli, startCli, type CliResult } from '../helpers/cli.js';
-import { FIXTURE_VIDEO, tempDir } from '../helpers/paths.js';
+import { makeTestVideo } from '../helpers/make-media.js';
+import { tempDir } from '../helpers/paths.js';
 
 /**
  * A run killed mid-way (SIGKILL: no chance to clean up) or cancelled (Ctrl-C) leaves only
@@ -20,7 +21,9 @@ beforeAll(() => {
   folder = join(work, 'evidence');
   home = join(work, 'home');
   mkdirSync(folder);
-  for (let i = 0; i < ITEMS; i++) copyFileSync(FIXTURE_VIDEO, join(folder, `clip-${i}.mp4`));
+  // Small synthetic clips keep the test quick: a run is interrupted between whole items.
+  makeTestVideo(join(work, 'clip.mp4'), { width: 480, height: 270, frames: 120 });
+  for (let i = 0; i < ITEMS; i++) copyFileSync(join(work, 'clip.mp4'), join(folder, `clip-${i}.mp4`));
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

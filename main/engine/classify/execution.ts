@@ -1,11 +1,17 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { DeepscanError, errorMessage } from '../util/errors.js';
 
 /**
  * Execution providers. CPU is always there. CUDA works when the user opted in to
  * onnxruntime-node's CUDA libraries (README, "GPU support"); WebGPU is in onnxruntime-node's
- * default build and works where the OS offers an adapter. 'auto' tries them in that order and
- * falls back; the provider actually used is recorded with every score.
+ * default build and works where the OS offers an adapter. 'auto' uses CUDA when its provider
+ * library is installed (falling back to the CPU if it fails to start) and the CPU otherwise;
+ * WebGPU is used when asked for, because its availability and numerics vary by driver and a
+ * silent switch would change results between machines. The provider actually used is recorded
+ * with every score.
  */
 export type ExecutionProviderChoice = 'auto' | 'cpu' | 'cuda' | 'webgpu';
 export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
@@ -29,8 +35,19 @@ export interface LoadedSession {
 
 const threads = Number(process.env.DEEPSCAN_THREADS) || undefined;
 
+/** True when onnxruntime-node's CUDA provider library was installed (npm run gpu:install-cuda). */
+export function cudaProviderInstalled(): boolean {
+  try {
+    const ortDir = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'));
+    const lib = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    return existsSync(join(ortDir, 'bin', 'napi-v6', process.platform, process.arch, lib));
+  } catch {
+    return false;
+  }
+}
+
 export async function createSession(model: Uint8Array, choice: ExecutionProviderChoice, what: string): Promise<LoadedSession> {
-  const order: ExecutionProvider[] = choice === 'auto' ? ['cuda', 'webgpu', 'cpu'] : [choice];
+  const order: ExecutionProvider[] = choice === 'auto' ? (cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu']) : [choice];
   const fallbacks: string[] = [];
   for (const ep of order) {
     try {

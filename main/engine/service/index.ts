@@ -14,6 +14,8 @@ import { evidenceRows } from './evidence.js';
 import { importModelInfo, listModelInfos } from './models.js';
 import { reviewQueue, submitReview } from './reviews.js';
 import { faceCropUrl, framePreviewUrl, videoDetail } from './video.js';
+import { compareVideos, computeFaceHeatmap, faceOverlays } from './overlays.js';
+import { exportCaseReport } from './report.js';
 
 export interface WorkstationService extends DeepscanApi {
   /** Cancels every running analysis and waits until each has stopped (clean shutdown). */
@@ -44,6 +46,17 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
   };
 
   const read = <T>(caseId: string, fn: (store: CaseStore) => T) => guard(() => withStore(home, caseId, 'read', fn));
+
+  /** Operations that need the evidence folder (they verify hashes, decode or re-hash). */
+  async function withOpenCase<T>(caseId: string, fn: (c: OpenedCase) => Promise<T>): Promise<T> {
+    if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
+    const c = await openCase({ folder: caseFolder(home, caseId), home, mustExist: true });
+    try {
+      return await fn(c);
+    } finally {
+      c.store.close();
+    }
+  }
 
   return {
     openCase: (req: OpenCaseRequest) =>
@@ -85,6 +98,19 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
     importModel: (path: string) => guard(() => importModelInfo(home, path)),
 
     getAudit: (caseId: string) => read(caseId, auditView),
+
+    getFaceOverlays: (caseId: string, faceId: number) => read(caseId, (store) => faceOverlays(store, faceId)),
+
+    computeHeatmap: (caseId: string, faceId: number) =>
+      guard(() => withOpenCase(caseId, async (c) => {
+        await computeFaceHeatmap(c, faceId);
+        return faceOverlays(c.store, faceId);
+      })),
+
+    compareVideos: (caseId: string, suspectEvidenceId: number, referenceEvidenceId: number, offset?: number) =>
+      guard(() => withOpenCase(caseId, (c) => compareVideos(c, suspectEvidenceId, referenceEvidenceId, offset ?? 0))),
+
+    exportReport: (caseId: string, examiner?: string) => guard(() => withOpenCase(caseId, (c) => exportCaseReport(c, examiner))),
 
     startAnalysis: (req: AnalysisRequest) =>
       guard(async () => {

@@ -47,6 +47,10 @@ export const disconnectedApi: DeepscanClient = {
   listModels: unavailable,
   importModel: unavailable,
   getAudit: unavailable,
+  getFaceOverlays: unavailable,
+  computeHeatmap: unavailable,
+  compareVideos: unavailable,
+  exportReport: unavailable,
   onTaskEvent: () => () => {},
 };
 

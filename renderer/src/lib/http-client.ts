@@ -105,6 +105,10 @@ export function createHttpClient(opts: HttpClientOptions): DeepscanClient {
     listModels: () => call('listModels', []),
     importModel: (path) => call('importModel', [path]),
     getAudit: (caseId) => call('getAudit', [caseId]),
+    getFaceOverlays: (caseId, faceId) => call('getFaceOverlays', [caseId, faceId]),
+    computeHeatmap: (caseId, faceId) => call('computeHeatmap', [caseId, faceId]),
+    compareVideos: (caseId, suspectId, referenceId, offset) => call('compareVideos', offset === undefined ? [caseId, suspectId, referenceId] : [caseId, suspectId, referenceId, offset]),
+    exportReport: (caseId, examiner) => call('exportReport', examiner === undefined ? [caseId] : [caseId, examiner]),
     onTaskEvent(listener) {
       if (typeof listener !== 'function') throw new TypeError('onTaskEvent expects a function.');
       listeners.add(listener);

@@ -2,14 +2,17 @@
 import type {
   AuditView,
   CaseSummary,
+  ComparisonSummary,
   DeepscanClient,
   EvidenceRow,
   FaceInfo,
+  FaceOverlays,
   FrameInfo,
   ModelInfo,
   ReviewInfo,
   ReviewQueueItem,
   ReviewRequest,
+  ReportResult,
   TaskEvent,
   TaskInfo,
   VideoDetail,
@@ -41,6 +44,8 @@ export function row(partial: Partial<EvidenceRow> & Pick<EvidenceRow, 'id' | 'pa
     height: 720,
     sampledFrames: 0,
     faces: 0,
+    score: null,
+    reviewedFaces: 0,
     ...partial,
   };
 }
@@ -148,6 +153,30 @@ export const AUDIT: AuditView = {
   ],
 };
 
+/** A 2×2 grey PNG (a difference mask). */
+export const MASK_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAAAAABX3VL4AAAADklEQVR4nGNoUGBoUAAABCYBQQPc5RYAAAAASUVORK5CYII=';
+/** A 2×2 RGBA PNG (an attention map). */
+export const HEAT_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFElEQVR4nGP4z8DQwMDw34EBxgAAMiwFfTHXKE4AAAAASUVORK5CYII=';
+
+export const HEATMAP_LABEL = 'model attention (occlusion sensitivity)';
+
+/** Overlays of a face with a difference mask (reference crop a few pixels off the face's crop). */
+export function maskOverlay(face: Pick<FaceInfo, 'crop'>, energy = 0.42): FaceOverlays['mask'] {
+  const [x0, y0, x1, y1] = face.crop;
+  return { dataUrl: MASK_PNG, energy, crop: [x0 + 4, y0 - 2, x1 + 4, y1 - 2], referencePath: 'clips/original.mp4', referenceFrameIndex: 45 };
+}
+
+export function heatmapOverlay(baseScore = 0.9): NonNullable<FaceOverlays['heatmap']> {
+  return { dataUrl: HEAT_PNG, label: HEATMAP_LABEL, baseScore, models: ['b0-seed7', 'b0-seed8'], createdAt: '2026-11-24T12:00:00Z' };
+}
+
+export const REPORT: ReportResult = {
+  file: '/home/examiner/.deepscan/cases/case-1/reports/report-20261124T120000Z.pdf',
+  sha256: '5e'.padEnd(64, 'd'),
+  pages: 7,
+  generatedAt: '2026-11-24T12:00:00Z',
+};
+
 export interface FakeApi extends DeepscanClient {
   calls: [string, unknown][];
   emit(ev: TaskEvent): void;
@@ -157,6 +186,14 @@ export interface FakeApi extends DeepscanClient {
   videos: Map<number, VideoDetail>;
   models: ModelInfo[];
   audit: AuditView;
+  /** Stored overlays by face id (faces without an entry have none). */
+  overlays: Map<number, FaceOverlays>;
+  /** Result of the next compareVideos (null: a summary computed from the arguments). */
+  comparison: Result<ComparisonSummary> | null;
+  /** Result of exportReport (default: ok(REPORT)). */
+  report: Result<ReportResult>;
+  /** Result of computeHeatmap (null: stores heatmapOverlay() for the face and returns its overlays). */
+  heatmap: Result<FaceOverlays> | null;
 }
 
 export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = true): FakeApi {
@@ -169,6 +206,10 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
     videos: new Map(),
     models: MODELS.map((m) => ({ ...m })),
     audit: structuredClone(AUDIT),
+    overlays: new Map(),
+    comparison: null,
+    report: ok(REPORT),
+    heatmap: null,
     emit(ev) {
       for (const l of listeners) l(ev);
     },
@@ -259,6 +300,32 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
       calls.push(['getAudit', caseId]);
       return ok(structuredClone(api.audit));
     },
+    async getFaceOverlays(caseId, faceId): Promise<Result<FaceOverlays>> {
+      calls.push(['getFaceOverlays', { caseId, faceId }]);
+      return ok(structuredClone(api.overlays.get(faceId) ?? { mask: null, heatmap: null }));
+    },
+    async computeHeatmap(caseId, faceId): Promise<Result<FaceOverlays>> {
+      calls.push(['computeHeatmap', { caseId, faceId }]);
+      if (api.heatmap) return api.heatmap;
+      const o = { ...(api.overlays.get(faceId) ?? { mask: null, heatmap: null }), heatmap: heatmapOverlay() };
+      api.overlays.set(faceId, o);
+      return ok(structuredClone(o));
+    },
+    async compareVideos(caseId, suspectEvidenceId, referenceEvidenceId, offset): Promise<Result<ComparisonSummary>> {
+      calls.push(['compareVideos', { caseId, suspectEvidenceId, referenceEvidenceId, offset }]);
+      if (api.comparison) return api.comparison;
+      const v = api.videos.get(suspectEvidenceId);
+      const ref = api.rows.find((r) => r.id === referenceEvidenceId);
+      if (!v || !ref) return fail({ code: 'not-found', message: 'No such evidence.' });
+      // Person 2 (track 1) differs from the original; person 1 barely.
+      for (const fr of v.frames) for (const f of fr.faces) api.overlays.set(f.id, { mask: maskOverlay(f, f.track === 1 ? 0.42 : 0.03), heatmap: api.overlays.get(f.id)?.heatmap ?? null });
+      const faces = v.frames.reduce((n, fr) => n + fr.faces.length, 0);
+      return ok({ comparisonId: 1, suspectPath: v.evidence.path, referencePath: ref.path, offset: offset ?? 0, frames: v.frames.length, faces, meanEnergy: 0.225 });
+    },
+    async exportReport(caseId, examiner): Promise<Result<ReportResult>> {
+      calls.push(['exportReport', { caseId, examiner }]);
+      return api.report;
+    },
     ...overrides,
   };
   if (withPicker && !('pickFolder' in overrides)) {
@@ -271,6 +338,9 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
 export function analysedFake(overrides: Partial<DeepscanClient> = {}, withPicker = true): FakeApi {
   const api = fakeApi(overrides, withPicker);
   api.rows[0] = { ...api.rows[0], status: 'analyzed', sampledFrames: 8, faces: 16, integrity: 'ok' };
-  api.videos.set(1, videoDetail(api.rows[0]));
+  const v = videoDetail(api.rows[0]);
+  api.rows[0].score = v.score;
+  v.evidence = { ...api.rows[0] };
+  api.videos.set(1, v);
   return api;
 }

@@ -86,12 +86,14 @@ export class VideoState {
       this.detail = r.value;
       if (this.frameIdx >= r.value.frames.length) this.frameIdx = 0;
       if (this.faceId === null || !this.selectedFace) {
-        // Start where it matters: the frame of the highest-scoring face.
-        let best: { i: number; p: number } | null = null;
+        // Start where it matters: the highest-scoring face, selected, in its frame.
+        let best: { i: number; p: number; id: number } | null = null;
         r.value.frames.forEach((fr, i) => {
-          for (const f of fr.faces) if (f.ensemble !== null && (!best || f.ensemble > best.p)) best = { i, p: f.ensemble };
+          for (const f of fr.faces) if (f.ensemble !== null && (!best || f.ensemble > best.p)) best = { i, p: f.ensemble, id: f.id };
         });
-        this.frameIdx = best ? (best as { i: number }).i : 0;
+        const top = best as { i: number; id: number } | null;
+        this.frameIdx = top ? top.i : 0;
+        this.faceId = top ? top.id : null;
       }
       void this.ensurePreview(this.frame?.id ?? null);
       return true;

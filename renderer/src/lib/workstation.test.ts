@@ -56,9 +56,11 @@ describe('Workstation', () => {
     expect(app.available('video')).toBe(false);
     await app.openVideo(1);
     expect(app.available('video')).toBe(true);
-    expect(app.available('face')).toBe(false);
-    app.video.stepFlagged(1);
+    // The highest-scoring face starts selected, so the face view is available.
+    expect(app.video.selectedFace?.ensemble).toBe(Math.max(...app.video.flagged.map((x) => x.face.ensemble ?? 0)));
     expect(app.available('face')).toBe(true);
+    app.video.faceId = null;
+    expect(app.available('face')).toBe(false);
   });
 
   it('loads score and review counts for analysed rows', async () => {
