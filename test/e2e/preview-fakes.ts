@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { analysedFake, row, videoDetail } from '../../renderer/src/lib/test-fakes.js';
+import { analysedFake, heatmapOverlay, maskOverlay, row, videoDetail } from '../../renderer/src/lib/test-fakes.js';
 import { buildRenderer, launch, ROOT, serveStatic, shot } from './harness.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'deepscan-preview-'));
@@ -26,8 +26,12 @@ const api = analysedFake(
   },
   false,
 );
-api.rows.push(row({ id: 4, path: 'clips/street/cam2_0412.mp4', status: 'analyzed', integrity: 'ok', durationSec: 64, sampledFrames: 8 }));
+api.rows.push(row({ id: 4, path: 'clips/street/cam2_0412.mp4', status: 'analyzed', integrity: 'ok', durationSec: 64, sampledFrames: 8, faces: 16, score: 0.12 }));
 api.videos.set(4, { ...videoDetail(api.rows[3]), score: 0.12, models: videoDetail().models.map((m) => ({ ...m, value: 0.12, branch: 'confident-real' as const })) });
+
+// Overlays for the first video: difference masks everywhere, attention maps for person 2.
+for (const fr of api.videos.get(1)?.frames ?? [])
+  for (const f of fr.faces) api.overlays.set(f.id, { mask: maskOverlay(f, f.track === 1 ? 0.41 : 0.04), heatmap: f.track === 1 ? heatmapOverlay() : null });
 
 if (!process.argv.includes('--no-build')) buildRenderer();
 const { url, server } = await serveStatic();
@@ -44,7 +48,7 @@ try {
     });
     // A string, not a function: tsx's helpers must not leak into the page.
     await page.addInitScript(`
-      const ops = ['openCase','listEvidence','startAnalysis','cancelAnalysis','getCase','listRecentCases','getVideo','getFramePreview','getFaceCrop','getReviewQueue','submitReview','listModels','importModel','getAudit'];
+      const ops = ['openCase','listEvidence','startAnalysis','cancelAnalysis','getCase','listRecentCases','getVideo','getFramePreview','getFaceCrop','getReviewQueue','submitReview','listModels','importModel','getAudit','getFaceOverlays','computeHeatmap','compareVideos','exportReport'];
       const client = {};
       for (const op of ops) client[op] = (...args) => window.__fake(op, args);
       client.onTaskEvent = () => () => {};

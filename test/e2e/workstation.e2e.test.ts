@@ -2,7 +2,9 @@
  * The workstation end to end, against the real engine: `deepscan serve` on a temporary case of
  * the two shared videos (B0 model imported first), driven in the system Chromium. Opens the
  * case, analyses it, opens the swapped video, steps to a flagged face, marks it fake with a
- * note, reloads (the decision is still there) and finds the decision in the audit view.
+ * note, reloads (the decision is still there) and finds the decision in the audit view; compares
+ * the swapped video with the original (difference masks: the swapped person differs most) and
+ * exports the case report.
  * Screenshots of every view land in test/e2e/screenshots/ (git-ignored).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -197,6 +199,55 @@ describe.skipIf(!ready)('workstation end to end (deepscan serve + Chromium)', ()
     expect(text).toContain('fake');
     expect(text).toContain(NOTE);
     await shot(page, '07-audit');
+  });
+
+  it('compares the swapped video with the original and shows the swapped face\'s difference mask', async () => {
+    await view('3', 'Video');
+    await page.locator('h1', { hasText: 'three_faces_swap.mp4' }).waitFor();
+    await page.getByRole('button', { name: 'Compare with known original…' }).click();
+    await page.locator('#cmp-ref').selectOption({ label: 'three_faces.mp4' });
+    await page.locator('#cmp-offset').fill('0');
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    const summary = page.getByRole('status', { name: 'Comparison summary' });
+    await summary.waitFor({ timeout: 150_000 });
+    expect(Number(await summary.locator('.energy').textContent())).toBeGreaterThan(0);
+    await summary.locator('.energy').scrollIntoViewIfNeeded();
+    await shot(page, '08-video-compared');
+
+    // Faces of the current frame, left to right: the middle person is the swapped one.
+    const energyOf = async (which: 'middle' | 'left'): Promise<number> => {
+      await view('3', 'Video');
+      const faces = page.locator('.stage g.face');
+      await faces.first().waitFor();
+      const boxes = await faces.evaluateAll((gs) => gs.map((g) => g.getBoundingClientRect()).map((r) => r.x + r.width / 2));
+      expect(boxes.length).toBe(3);
+      const order = boxes.map((x, i) => ({ x, i })).sort((a, b) => a.x - b.x);
+      // (The frame's SVG takes the pointer over a face's box; a click event selects it as a click would.)
+      await faces.nth(order[which === 'middle' ? 1 : 0].i).dispatchEvent('click');
+      await page.getByRole('button', { name: /Open face/ }).click();
+      await page.locator('main[aria-label="Face"]').waitFor();
+      const energy = page.locator('[data-overlay="mask"] .energy');
+      await energy.waitFor();
+      await page.locator('.viewport .overlay-slot .mask').waitFor();
+      return Number(await energy.textContent());
+    };
+    const other = await energyOf('left');
+    const swapped = await energyOf('middle');
+    await page.getByText('Difference mask', { exact: true }).waitFor();
+    await page.getByText(/Compare this video with a known original/).waitFor({ state: 'detached' });
+    await page.waitForTimeout(500); // crop and mask images decode
+    await shot(page, '08-face-mask');
+    expect(swapped).toBeGreaterThan(other);
+  });
+
+  it('exports the case report and shows its SHA-256', async () => {
+    await view('2', 'Evidence');
+    await page.getByRole('button', { name: 'Export report (PDF)' }).click();
+    const sha = page.getByTestId('report-sha256');
+    await sha.waitFor({ timeout: 60_000 });
+    expect(await sha.textContent()).toMatch(/^[0-9a-f]{64}$/);
+    await page.getByText(/\.pdf$/).first().waitFor();
+    await shot(page, '09-report-exported');
   });
 
   it('shows the installed model and the cases list', async () => {

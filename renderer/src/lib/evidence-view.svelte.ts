@@ -1,6 +1,5 @@
 /** Sorting, status filter and search over the evidence table (state only; the table renders). */
 import type { EvidenceRow, EvidenceStatus } from '../../../common/api.js';
-import type { EvidenceScore } from './workstation.svelte.js';
 
 export type SortKey = 'name' | 'kind' | 'duration' | 'integrity' | 'status' | 'faces' | 'score' | 'reviewed';
 
@@ -11,13 +10,11 @@ export class EvidenceView {
   search = $state('');
 
   readonly #rows: () => EvidenceRow[];
-  readonly #scores: () => Record<number, EvidenceScore>;
 
-  readonly rows: EvidenceRow[] = $derived.by(() => this.compute(this.#rows(), this.#scores()));
+  readonly rows: EvidenceRow[] = $derived.by(() => this.compute(this.#rows()));
 
-  constructor(rows: () => EvidenceRow[], scores: () => Record<number, EvidenceScore>) {
+  constructor(rows: () => EvidenceRow[]) {
     this.#rows = rows;
-    this.#scores = scores;
   }
 
   sortBy(k: SortKey): void {
@@ -33,19 +30,17 @@ export class EvidenceView {
     return this.sortKey === k ? (this.sortDir === 1 ? 'ascending' : 'descending') : 'none';
   }
 
-  compute(rows: EvidenceRow[], scores: Record<number, EvidenceScore>): EvidenceRow[] {
+  compute(rows: EvidenceRow[]): EvidenceRow[] {
     const q = this.search.trim().toLowerCase();
     const st = this.status;
     const list = rows.filter((r) => {
       if (st === 'flagged') {
-        const s = scores[r.id]?.score;
-        if (s === null || s === undefined || s < 0.5) return false;
+        if (r.score === null || r.score < 0.5) return false;
       } else if (st !== 'all' && r.status !== st) return false;
       if (!q) return true;
       return r.path.toLowerCase().includes(q) || (r.sha256 ?? '').startsWith(q) || r.kind.includes(q);
     });
     const key = (r: EvidenceRow): number | string => {
-      const s = scores[r.id];
       switch (this.sortKey) {
         case 'name':
           return r.path.toLowerCase();
@@ -58,11 +53,11 @@ export class EvidenceView {
         case 'status':
           return r.status;
         case 'faces':
-          return s?.faces ?? r.faces;
+          return r.faces;
         case 'score':
-          return s?.score ?? -1;
+          return r.score ?? -1;
         case 'reviewed':
-          return s?.reviewed ?? -1;
+          return r.faces > 0 ? r.reviewedFaces : -1;
       }
     };
     const dir = this.sortDir;

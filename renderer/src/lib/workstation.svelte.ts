@@ -6,16 +6,20 @@
  */
 import type {
   CaseSummary,
+  ComparisonSummary,
   DeepscanClient,
-  EvidenceRow,
   FaceInfo,
+  ReportResult,
   ReviewInfo,
   ReviewRequest,
 } from '../../../common/api.js';
 import type { ApiError, Result } from '../../../common/result.js';
 import { AuditState } from './audit-state.svelte.js';
 import { CaseState } from './case-state.svelte.js';
+import { CompareState } from './compare-state.svelte.js';
 import { ModelsState } from './models-state.svelte.js';
+import { OverlayState } from './overlay-state.svelte.js';
+import { ReportState } from './report-state.svelte.js';
 import { ReviewState } from './review-state.svelte.js';
 import { VideoState } from './video-state.svelte.js';
 
@@ -32,15 +36,6 @@ export const VIEWS: { id: ViewId; label: string; key: string; needs: 'none' | 'c
 ];
 
 export type Theme = 'system' | 'light' | 'dark';
-
-/** What the evidence table knows about an analysed item beyond its row. */
-export interface EvidenceScore {
-  score: number | null;
-  scoreNote: string | null;
-  faces: number;
-  reviewed: number;
-  executionProvider: string | null;
-}
 
 /** Where a face sits in its frame (for context views such as the review queue). */
 export interface FaceGeometry {
@@ -108,8 +103,7 @@ export class Workstation {
   view = $state<ViewId>('cases');
   recent = $state<CaseSummary[]>([]);
   recentLoaded = $state(false);
-  scores = $state<Record<number, EvidenceScore>>({});
-  /** Face id → its box and frame size, for every analysed item (filled with the scores). */
+  /** Face id → its box and frame size, for items whose detail was read (see ensureGeometry). */
   geometry = $state<Record<number, FaceGeometry>>({});
   examiner = $state('');
   theme = $state<Theme>('system');
@@ -123,8 +117,13 @@ export class Workstation {
   readonly review: ReviewState;
   readonly models: ModelsState;
   readonly audit: AuditState;
+  readonly overlays: OverlayState;
+  readonly compare: CompareState;
+  readonly report: ReportState;
   readonly #store: KeyValueStore | null;
-  #scoreGen = 0;
+  /** Evidence ids whose geometry is read or being read. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not UI state
+  readonly #geometryOf = new Set<number>();
 
   get caseId(): string | null {
     return this.caseState.caseSummary?.id ?? null;
@@ -133,11 +132,14 @@ export class Workstation {
   constructor(api: DeepscanClient, opts: { store?: KeyValueStore | null } = {}) {
     this.api = api;
     this.#store = opts.store ?? null;
-    this.caseState = new CaseState(api, { onRefresh: (rows) => void this.loadScores(rows) });
+    this.caseState = new CaseState(api);
     this.video = new VideoState(api);
     this.review = new ReviewState(api, this);
     this.models = new ModelsState(api);
     this.audit = new AuditState(api);
+    this.overlays = new OverlayState(api);
+    this.compare = new CompareState(api);
+    this.report = new ReportState(api);
     this.examiner = this.#read(EXAMINER_KEY) ?? '';
     const t = this.#read(THEME_KEY);
     if (t === 'light' || t === 'dark' || t === 'system') this.theme = t;
@@ -250,10 +252,19 @@ export class Workstation {
     if (ok) this.afterOpen();
   }
 
-  afterOpen(): void {
+  #clearCaseViews(): void {
     this.video.clear();
     this.review.clear();
     this.audit.clear();
+    this.overlays.clear();
+    this.compare.clear();
+    this.report.clear();
+    this.geometry = {};
+    this.#geometryOf.clear();
+  }
+
+  afterOpen(): void {
+    this.#clearCaseViews();
     this.view = 'evidence';
     void this.loadRecent();
   }
@@ -261,40 +272,28 @@ export class Workstation {
   closeCase(): void {
     if (this.caseState.running) return;
     this.caseState.closeCase();
-    this.video.clear();
-    this.review.clear();
-    this.audit.clear();
-    this.scores = {};
-    this.geometry = {};
+    this.#clearCaseViews();
     this.view = 'cases';
     void this.loadRecent();
   }
 
-  /** Scores and review counts for the evidence table (one getVideo per analysed item). */
-  async loadScores(rows: EvidenceRow[]): Promise<void> {
+  /**
+   * Face boxes and frame sizes of one analysed item, for views that show a face in its frame
+   * without the video open (the review queue). Read once per item, when first needed.
+   */
+  async ensureGeometry(evidenceId: number): Promise<void> {
     const c = this.caseId;
-    if (!c) return;
-    const gen = ++this.#scoreGen;
-    const next: Record<number, EvidenceScore> = {};
-    const geometry: Record<number, FaceGeometry> = {};
-    for (const r of rows) {
-      if (r.status !== 'analyzed' || r.kind === 'other') continue;
-      const res = await this.api.getVideo(c, r.id).catch(() => null);
-      if (gen !== this.#scoreGen) return;
-      if (!res?.ok) continue;
-      const d = res.value;
-      let faces = 0;
-      let reviewed = 0;
-      for (const fr of d.frames) for (const f of fr.faces) {
-        geometry[f.id] = { box: f.box, width: fr.width, height: fr.height, track: f.track };
-        faces++;
-        if (f.review?.decision || f.review?.note || (f.review?.category ?? 0) > 0) reviewed++;
-      }
-      next[r.id] = { score: d.score, scoreNote: d.scoreNote, faces, reviewed, executionProvider: d.analysis?.executionProvider ?? null };
-      this.scores = { ...this.scores, [r.id]: next[r.id] };
+    if (!c || this.#geometryOf.has(evidenceId)) return;
+    this.#geometryOf.add(evidenceId);
+    const d = this.video.evidenceId === evidenceId && this.video.detail ? { ok: true as const, value: this.video.detail } : await this.api.getVideo(c, evidenceId).catch(() => null);
+    if (c !== this.caseId) return;
+    if (!d?.ok) {
+      this.#geometryOf.delete(evidenceId);
+      return;
     }
-    this.scores = next;
-    this.geometry = geometry;
+    const next = { ...this.geometry };
+    for (const fr of d.value.frames) for (const f of fr.faces) next[f.id] = { box: f.box, width: fr.width, height: fr.height, track: f.track };
+    this.geometry = next;
   }
 
   async openVideo(evidenceId: number, view: ViewId = 'video'): Promise<void> {
@@ -332,10 +331,38 @@ export class Workstation {
     if (!info) return null;
     this.video.applyReview(target.evidenceId, target.faceId, info);
     this.review.applyReview(target.faceId, info);
-    const s = this.scores[target.evidenceId];
-    if (s && !cur) this.scores[target.evidenceId] = { ...s, reviewed: s.reviewed + 1 };
+    if (!cur) {
+      const row = this.caseState.evidence.find((r) => r.id === target.evidenceId);
+      if (row) row.reviewedFaces += 1;
+    }
     if (this.audit.loadedFor === c) void this.audit.load(c);
     return info;
+  }
+
+  /**
+   * Compares the open video with the known original chosen in `compare`. Stored masks change,
+   * so the face overlays are read again.
+   */
+  async compareOpenVideo(): Promise<ComparisonSummary | null> {
+    const c = this.caseId;
+    const ev = this.video.evidenceId;
+    if (!c || ev === null) return null;
+    const r = await this.compare.run(c, ev);
+    if (r) {
+      this.overlays.invalidate();
+      const f = this.video.selectedFace;
+      if (f && this.view === 'face') void this.overlays.load(c, f.id);
+    }
+    return r;
+  }
+
+  /** Writes the case report with the current examiner (asked for once if not known yet). */
+  async exportReport(): Promise<ReportResult | null> {
+    const c = this.caseId;
+    if (!c) return null;
+    const examiner = await this.ensureExaminer();
+    if (!examiner) return null;
+    return this.report.export(c, examiner);
   }
 
   /** Target for a face shown in the video or face view. */

@@ -63,12 +63,21 @@ describe('Workstation', () => {
     expect(app.available('face')).toBe(false);
   });
 
-  it('loads score and review counts for analysed rows', async () => {
-    const { app } = await opened();
-    expect(app.scores[1]).toMatchObject({ faces: 16, reviewed: 0, executionProvider: 'cpu' });
-    const d = await app.api.getVideo('case-1', 1);
-    expect(d.ok && app.scores[1].score).toBe(d.ok ? d.value.score : NaN);
-    expect(app.scores[2]).toBeUndefined();
+  it('takes scores and review counts from the evidence rows, without reading every video', async () => {
+    const { api, app } = await opened();
+    const row = app.caseState.evidence.find((r) => r.id === 1)!;
+    expect(row).toMatchObject({ faces: 16, reviewedFaces: 0 });
+    expect(row.score).toBe(api.videos.get(1)!.score);
+    expect(api.calls.filter(([op]) => op === 'getVideo')).toEqual([]);
+  });
+
+  it('reads face geometry once per item, when a view needs it', async () => {
+    const { api, app } = await opened();
+    await app.ensureGeometry(1);
+    await app.ensureGeometry(1);
+    expect(api.calls.filter(([op]) => op === 'getVideo')).toHaveLength(1);
+    const f = api.videos.get(1)!.frames[0].faces[1];
+    expect(app.geometry[f.id]).toEqual({ box: f.box, width: 1280, height: 720, track: 1 });
   });
 
   it('asks for the examiner once, remembers it, and sends only the changed fields', async () => {
@@ -88,7 +97,7 @@ describe('Workstation', () => {
     expect(req).toEqual({ caseId: 'case-1', evidenceId: 1, frameIndex: target.frameIndex, faceNo: face.faceNo, examiner: 'A. Examiner', decision: 'fake' });
     // The video view sees it at once; the evidence table counts it.
     expect(app.video.selectedFace?.review?.decision).toBe('fake');
-    expect(app.scores[1].reviewed).toBe(1);
+    expect(app.caseState.evidence.find((r) => r.id === 1)?.reviewedFaces).toBe(1);
 
     // A note later keeps the decision (the engine merges), and no second prompt.
     const again = await app.decide(app.targetOf(app.video.selectedFace!)!, { note: 'seam at jaw' });

@@ -3,7 +3,7 @@ import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import { STANDING_NOTE } from '../../../common/verdict.js';
 import App from '../App.svelte';
-import { analysedFake, SUMMARY, type FakeApi } from '../lib/test-fakes.js';
+import { analysedFake, HEAT_PNG, HEATMAP_LABEL, MASK_PNG, maskOverlay, REPORT, SUMMARY, type FakeApi } from '../lib/test-fakes.js';
 import { Workstation } from '../lib/workstation.svelte.js';
 
 // jsdom has no ResizeObserver (bind:clientWidth uses it); sizes stay 0 there.
@@ -110,9 +110,75 @@ describe('video view', () => {
   });
 });
 
+describe('comparison with a known original', () => {
+  it('chooses another video of the case, runs the comparison and shows the summary; masks then appear', async () => {
+    const { api, app } = await start();
+    await app.openVideo(1);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Compare with known original…' }));
+    await settle();
+    const select = screen.getByLabelText('Known original', { selector: 'select' }) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.textContent)).toEqual(['clips/broken.mov']);
+    await fireEvent.input(screen.getByLabelText('Frame offset'), { target: { value: '2' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Compare' }));
+    await settle();
+    expect(api.calls).toContainEqual(['compareVideos', { caseId: 'case-1', suspectEvidenceId: 1, referenceEvidenceId: 2, offset: 2 }]);
+    const summary = screen.getByRole('status', { name: 'Comparison summary' });
+    expect(summary.textContent).toContain('0.225');
+    expect(summary.textContent).toContain('broken.mov');
+    expect(summary.textContent).toMatch(/Faces with a mask\s*16/);
+    await fireEvent.click(screen.getByRole('button', { name: /Open face/ }));
+    await settle();
+    expect(document.querySelector('[data-overlay="mask"] .energy')?.textContent).toBe('0.420');
+  });
+
+  it('shows a failed comparison plainly, and says when there is nothing to compare with', async () => {
+    const api = analysedFake({ compareVideos: async () => ({ ok: false, error: { code: 'invalid-argument', message: 'the reference video has no frames at these indices' } }) });
+    const { app } = await start({ api });
+    await app.openVideo(1);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Compare with known original…' }));
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Compare' }));
+    await settle();
+    expect(screen.getByRole('alert').textContent).toContain('the reference video has no frames at these indices');
+    app.caseState.evidence = app.caseState.evidence.filter((r) => r.id === 1);
+    await settle();
+    expect(screen.getByText('No other video in this case to compare with.')).toBeTruthy();
+  });
+});
+
+describe('report export', () => {
+  it('exports with the current examiner and shows path, pages and a copyable SHA-256', async () => {
+    const { api } = await start({ examiner: 'R. Reviewer' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export report (PDF)' }));
+    await settle();
+    expect(api.calls).toContainEqual(['exportReport', { caseId: 'case-1', examiner: 'R. Reviewer' }]);
+    const card = screen.getByRole('heading', { name: 'Report exported' }).closest('section') as HTMLElement;
+    expect(card.textContent).toContain(REPORT.file);
+    expect(card.textContent).toContain('7 pages');
+    expect(screen.getByTestId('report-sha256').textContent).toBe(REPORT.sha256);
+    const writes: string[] = [];
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText: async (t: string) => void writes.push(t) }, configurable: true });
+    await fireEvent.click(screen.getByRole('button', { name: 'Copy report SHA-256' }));
+    await settle();
+    expect(writes).toEqual([REPORT.sha256]);
+    expect(screen.getByRole('button', { name: 'Copy report SHA-256' }).textContent).toBe('Copied');
+  });
+
+  it('shows an export error plainly', async () => {
+    const api = analysedFake();
+    api.report = { ok: false, error: { code: 'io', message: 'cannot write the case workspace' } };
+    await start({ api, examiner: 'R. Reviewer' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export report (PDF)' }));
+    await settle();
+    expect(screen.getByRole('alert').textContent).toContain('cannot write the case workspace');
+  });
+});
+
 describe('face view', () => {
-  async function faceView(examiner?: string) {
-    const r = await start({ examiner });
+  async function faceView(examiner?: string, api?: FakeApi) {
+    const r = await start({ examiner, api });
     await r.app.openVideo(1);
     r.app.video.stepFlagged(1);
     r.app.go('face');
@@ -120,18 +186,84 @@ describe('face view', () => {
     return r;
   }
 
-  it('shows per-model probabilities, zoom controls and a disabled overlay slot', async () => {
-    await faceView();
+  it('shows per-model probabilities and zoom controls; without a mask, the hint to compare', async () => {
+    const { api, app } = await faceView();
     const info = screen.getByRole('heading', { name: /Person 2/ }).closest('section') as HTMLElement;
     expect(within(info).getAllByRole('row')).toHaveLength(3);
     expect(info.textContent).toContain('EfficientNet-B0 seed 8');
-    const slider = screen.getByLabelText('Mask / heatmap opacity');
-    expect(slider).toHaveProperty('disabled', true);
-    expect(screen.getByText('No mask computed for this face.')).toBeTruthy();
+    expect(api.calls).toContainEqual(['getFaceOverlays', { caseId: 'case-1', faceId: app.video.selectedFace!.id }]);
+    expect(screen.getByText('Compare this video with a known original (Video view) to compute difference masks.')).toBeTruthy();
+    expect(screen.queryByLabelText('Difference mask opacity')).toBe(null);
+    expect(document.querySelector('.overlay-slot > *')).toBe(null);
     const pct = () => screen.getByRole('group', { name: 'Zoom' }).querySelector('.pct')?.textContent;
     const before = pct();
     await fireEvent.click(screen.getByRole('button', { name: 'Zoom in' }));
     expect(pct()).not.toBe(before);
+  });
+
+  it('draws the difference mask at its reference crop, with energy, reference, toggle and opacity', async () => {
+    const api = analysedFake();
+    const v = api.videos.get(1)!;
+    for (const fr of v.frames) for (const f of fr.faces) api.overlays.set(f.id, { mask: maskOverlay(f, 0.37), heatmap: null });
+    await faceView(undefined, api);
+    const block = document.querySelector('[data-overlay="mask"]') as HTMLElement;
+    expect(block.textContent).toContain('0.370');
+    expect(block.textContent).toContain('original.mp4');
+    expect(block.textContent).toContain('45');
+    const img = document.querySelector('.overlay-slot .mask') as HTMLElement;
+    expect(img.dataset.src).toBe(MASK_PNG);
+    // Face crop 720..1020 × 140..500; the reference crop is 4 px right and 2 px up.
+    expect(img.style.left).toBe(`${(4 / 300) * 100}%`);
+    expect(img.style.top).toBe(`${(-2 / 360) * 100}%`);
+    expect(img.style.width).toBe('100%');
+    expect(img.style.opacity).toBe('0.6');
+    await fireEvent.input(screen.getByLabelText('Difference mask opacity'), { target: { value: '25' } });
+    expect(img.style.opacity).toBe('0.25');
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'Difference mask' }));
+    expect(document.querySelector('.overlay-slot .mask')).toBe(null);
+    expect(screen.getByLabelText('Difference mask opacity')).toHaveProperty('disabled', true);
+  });
+
+  it('computes model attention with a busy state, stretches it over the crop, and captions it as attention', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const api = analysedFake();
+    const real = api.computeHeatmap.bind(api);
+    api.computeHeatmap = async (c, f) => {
+      await gate;
+      return real(c, f);
+    };
+    await faceView(undefined, api);
+    expect(screen.getByText(/not the manipulated region/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Compute model attention' }));
+    await settle();
+    const busy = screen.getByRole('button', { name: 'Computing model attention…' });
+    expect(busy).toHaveProperty('disabled', true);
+    expect(screen.getByText(/can take minutes/)).toBeTruthy();
+    // The examiner may leave meanwhile.
+    await key('Escape');
+    await settle();
+    expect(screen.getByRole('main').getAttribute('aria-label')).toBe('Video');
+    release();
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: /Open face/ }));
+    await settle();
+    const heat = document.querySelector('.overlay-slot img.heat') as HTMLImageElement;
+    expect(heat.getAttribute('src')).toBe(HEAT_PNG);
+    expect(screen.getByRole('checkbox', { name: 'Model attention' })).toHaveProperty('checked', true);
+    expect(screen.getByText(HEATMAP_LABEL)).toBeTruthy();
+    expect(screen.getByText(/shows model attention .* not the manipulated region/)).toBeTruthy();
+    await fireEvent.input(screen.getByLabelText('Model attention opacity'), { target: { value: '80' } });
+    expect(heat.style.opacity).toBe('0.8');
+  });
+
+  it('shows a failed computation plainly', async () => {
+    const api = analysedFake({ computeHeatmap: async () => ({ ok: false, error: { code: 'internal', message: 'onnxruntime: bad allocation' } }) });
+    await faceView(undefined, api);
+    await fireEvent.click(screen.getByRole('button', { name: 'Compute model attention' }));
+    await settle();
+    expect(screen.getByRole('alert').textContent).toContain('onnxruntime: bad allocation');
+    expect(screen.getByRole('button', { name: 'Compute model attention' })).toHaveProperty('disabled', false);
   });
 
   it('asks the examiner once, then F marks fake and N saves a note with Enter', async () => {
