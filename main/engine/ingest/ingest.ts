@@ -158,6 +158,20 @@ export function probeFields(p: MediaProbe): ProbeFields {
   };
 }
 
+/** The probe stored with an evidence item, back in the media layer's shape (the inverse of probeFields). */
+export function probeOfEvidence(e: EvidenceRecord): MediaProbe {
+  const turned = e.rotation === 90 || e.rotation === 270;
+  return {
+    kind: e.kind === 'image' ? 'image' : 'video',
+    container: e.container ?? '', codec: e.codec ?? '', pixelFormat: e.pixelFormat, durationSec: e.durationSec, fps: e.fps,
+    width: e.width ?? 0, height: e.height ?? 0,
+    codedWidth: turned ? (e.height ?? 0) : (e.width ?? 0), codedHeight: turned ? (e.width ?? 0) : (e.height ?? 0),
+    rotation: (e.rotation ?? 0) as MediaProbe['rotation'], frameCount: e.frameCount ?? 0,
+    frameCountSource: (e.frameCountSource ?? 'container') as MediaProbe['frameCountSource'],
+    containerFrameCount: e.containerFrameCount, audioCodecs: e.audioCodecs ?? [], videoStreamIndex: e.videoStreamIndex ?? 0,
+  };
+}
+
 function emptyProbe(): ProbeFields {
   return {
     container: null, codec: null, pixelFormat: null, durationSec: null, fps: null, width: null, height: null, rotation: null,

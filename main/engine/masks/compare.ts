@@ -10,6 +10,7 @@
  * recorded as an integrity failure). All masks of one comparison are written in one transaction
  * with an audit entry naming both hashes.
  */
+import { probeOfEvidence } from '../ingest/ingest.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenedCase } from '../case/open-case.js';
@@ -20,7 +21,6 @@ import type { Image8 } from '../image/image.js';
 import { encodePng } from '../image/png.js';
 import { decodeFrames } from '../media/decode.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
-import type { MediaProbe } from '../media/probe.js';
 import { sampleFrameIndices } from '../media/sample.js';
 import { sha256File } from '../ingest/hash.js';
 import type { Box4, EvidenceRecord, CaseStore } from '../store/case-store.js';
@@ -90,19 +90,6 @@ export async function verifyRegisteredHash(store: CaseStore, e: EvidenceRecord, 
     observed === null ? `${e.relPath}: the file is missing or unreadable (registered SHA-256 ${e.sha256})` : `${e.relPath}: the file changed after registration (registered SHA-256 ${e.sha256}, now ${observed})`,
     { file: e.relPath },
   );
-}
-
-export function probeOfEvidence(e: EvidenceRecord): MediaProbe {
-  const turned = e.rotation === 90 || e.rotation === 270;
-  return {
-    kind: e.kind === 'image' ? 'image' : 'video',
-    container: e.container ?? '', codec: e.codec ?? '', pixelFormat: e.pixelFormat, durationSec: e.durationSec, fps: e.fps,
-    width: e.width ?? 0, height: e.height ?? 0,
-    codedWidth: turned ? (e.height ?? 0) : (e.width ?? 0), codedHeight: turned ? (e.width ?? 0) : (e.height ?? 0),
-    rotation: (e.rotation ?? 0) as MediaProbe['rotation'], frameCount: e.frameCount ?? 0,
-    frameCountSource: (e.frameCountSource ?? 'container') as MediaProbe['frameCountSource'],
-    containerFrameCount: e.containerFrameCount, audioCodecs: e.audioCodecs ?? [], videoStreamIndex: e.videoStreamIndex ?? 0,
-  };
 }
 
 function registeredVideo(store: CaseStore, relPath: string, role: string): EvidenceRecord {

@@ -6,6 +6,7 @@ import { detectSeedFaces, type SeedFace } from '../faces/seed-faces.js';
 import { linkTracks } from '../faces/tracks.js';
 import { decodePng, encodePng } from '../image/png.js';
 import { makeImage, type Image8 } from '../image/image.js';
+import { probeOfEvidence } from '../ingest/ingest.js';
 import type { FfmpegTools } from '../media/ffmpeg.js';
 import { decodeFrames } from '../media/decode.js';
 import { countDecodedFrames, type MediaProbe } from '../media/probe.js';
@@ -46,7 +47,7 @@ export async function analyzeItem(e: EvidenceRecord, ctx: ItemContext): Promise<
   if (e.frameCount === null || e.width === null || e.height === null) {
     return unreadable('media-unreadable', e.error ?? `${e.relPath}: the file could not be probed as media`);
   }
-  const probe = toProbe(e);
+  const probe = probeOfEvidence(e);
   try {
     return await runStages(e, probe, ctx);
   } catch (err) {
@@ -175,17 +176,4 @@ function failure(err: unknown, e: EvidenceRecord): ItemResult {
 
 function unreadable(code: string, error: string): ItemResult {
   return { status: 'unreadable', errorCode: code, error, frameIndices: null, frames: [], verdict: null };
-}
-
-function toProbe(e: EvidenceRecord): MediaProbe {
-  const turned = e.rotation === 90 || e.rotation === 270;
-  return {
-    kind: e.kind === 'image' ? 'image' : 'video',
-    container: e.container ?? '', codec: e.codec ?? '', pixelFormat: e.pixelFormat, durationSec: e.durationSec, fps: e.fps,
-    width: e.width ?? 0, height: e.height ?? 0,
-    codedWidth: turned ? (e.height ?? 0) : (e.width ?? 0), codedHeight: turned ? (e.width ?? 0) : (e.height ?? 0),
-    rotation: (e.rotation ?? 0) as MediaProbe['rotation'], frameCount: e.frameCount ?? 0,
-    frameCountSource: (e.frameCountSource ?? 'container') as MediaProbe['frameCountSource'],
-    containerFrameCount: e.containerFrameCount, audioCodecs: e.audioCodecs ?? [], videoStreamIndex: e.videoStreamIndex ?? 0,
-  };
 }

@@ -1,4 +1,4 @@
-import type { Box } from '../../../common/api.js';
+import type { Box, ComparisonSummary, FaceOverlays } from '../../../common/api.js';
 import type { OpenedCase } from '../case/open-case.js';
 import { compareWithReference } from '../masks/compare.js';
 import { ATTENTION_LABEL, computeAttentionHeatmap } from '../masks/occlusion.js';
@@ -6,13 +6,6 @@ import type { CaseStore } from '../store/case-store.js';
 import { iou } from '../faces/tracks.js';
 import { DeepscanError } from '../util/errors.js';
 import { dataUrl } from './common.js';
-
-export interface FaceOverlays {
-  /** 1 − SSIM difference against the known original, when a comparison was computed. */
-  mask: { dataUrl: string; energy: number; crop: Box; referencePath: string; referenceFrameIndex: number } | null;
-  /** Occlusion-sensitivity map, when computed: covers the face crop. */
-  heatmap: { dataUrl: string; label: string; baseScore: number; models: string[]; createdAt: string } | null;
-}
 
 interface FaceRef {
   evidenceId: number;
@@ -72,16 +65,6 @@ export async function computeFaceHeatmap(c: OpenedCase, faceId: number): Promise
   const f = faceRef(c.store, faceId);
   await computeAttentionHeatmap(c, f.path, f.frameIndex, f.faceNo, {});
   return faceOverlays(c.store, faceId).heatmap;
-}
-
-export interface ComparisonSummary {
-  comparisonId: number;
-  suspectPath: string;
-  referencePath: string;
-  offset: number;
-  frames: number;
-  faces: number;
-  meanEnergy: number | null;
 }
 
 /** Compares a suspect video with a known original of the same case (difference masks per face). */
