@@ -61,6 +61,31 @@ export function allCurrentReviews(store: CaseStore): Map<string, ReviewRecord> {
   return new Map(rows.map((r) => { const v = toReview(r); return [`${v.evidenceId}:${reviewKey(v.frameIndex, v.faceNo)}`, v]; }));
 }
 
+export interface CurrentReview extends ReviewRecord {
+  /** How many decisions were recorded on this face in all (the history is kept). */
+  revisions: number;
+}
+
+/**
+ * Current review of every reviewed face of the case with its number of recorded decisions,
+ * grouped by evidence id, each list ordered by frame index and face number (for reports).
+ */
+export function currentReviewsByEvidence(store: CaseStore): Map<number, CurrentReview[]> {
+  const rows = store.prepare(
+    `SELECT r.*, m.n AS revisions FROM reviews r
+       JOIN (SELECT MAX(id) AS id, COUNT(*) AS n FROM reviews GROUP BY evidence_id, frame_index, face_no) m ON m.id = r.id
+      ORDER BY r.evidence_id, r.frame_index, r.face_no`,
+  ).all() as Row[];
+  const out = new Map<number, CurrentReview[]>();
+  for (const r of rows) {
+    const review: CurrentReview = { ...toReview(r), revisions: r.revisions as number };
+    const list = out.get(review.evidenceId) ?? [];
+    list.push(review);
+    out.set(review.evidenceId, list);
+  }
+  return out;
+}
+
 export function currentReview(store: CaseStore, evidenceId: number, frameIndex: number, faceNo: number): ReviewRecord | null {
   const r = store.prepare('SELECT * FROM reviews WHERE evidence_id = ? AND frame_index = ? AND face_no = ? ORDER BY id DESC LIMIT 1').get(evidenceId, frameIndex, faceNo) as Row | undefined;
   return r ? toReview(r) : null;

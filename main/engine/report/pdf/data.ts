@@ -7,7 +7,7 @@ import type { CaseInfo, CaseStore, EvidenceRecord, RunRecord, StoredFace } from 
 import { errorMessage } from '../../util/errors.js';
 import { softwareVersion } from '../../util/version.js';
 import { trackVerdicts } from '../case-json.js';
-import { readCurrentReviews, type CurrentReview } from './reviews-query.js';
+import { currentReviewsByEvidence, type CurrentReview } from '../../store/reviews.js';
 
 /**
  * Everything a case report shows, read from the case database (and, for the integrity check,
@@ -129,7 +129,7 @@ export async function collectReportData(c: OpenedCase, opts: CollectOptions): Pr
   const videos: ReportVideo[] = [];
   const failed: ReportData['failed'] = [];
   const runIds = new Set<number>();
-  const reviews = readCurrentReviews(store);
+  const reviews = currentReviewsByEvidence(store);
   for (const e of records) {
     const a = store.getAnalysis(e.id);
     if (!a) continue;

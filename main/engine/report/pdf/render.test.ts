@@ -34,7 +34,7 @@ function video(i: number): ReportVideo {
     frameIndex: frames[k].frameIndex, sampleNo: k, faceNo: k % 2, track: k % 2, detProb: 0.99, ensemble: 0.99 - k * 0.03, probs: { m1: 0.99 - k * 0.03 },
     cropPng: gradientPng(60, 80, k), cropSize: [60, 80] as [number, number],
     mask: k === 0 ? { png: Buffer.from(encodePng({ width: 16, height: 16, channels: 1, data: new Uint8Array(256).map((_, j) => j) })), energy: 0.1234, referencePath: 'original.mp4' } : null,
-    review: k === 1 ? { id: 1, evidenceId: i, evidenceSha256: HASH(i), facesKey: 'fk', frameIndex: frames[k].frameIndex, faceNo: 1, decision: 'fake' as const, category: 1, note: 'Seam at the jaw — überprüft', examiner: 'E. Examiner', at: '2026-01-01T10:00:00.000Z', revisions: 2 } : null,
+    review: k === 1 ? { id: 1, evidenceId: i, evidenceSha256: HASH(i), facesKey: 'fk', frameIndex: frames[k].frameIndex, faceNo: 1, decision: 'fake' as const, category: 1, note: 'Seam at the jaw — überprüft', examiner: 'E. Examiner', createdAt: '2026-01-01T10:00:00.000Z', revisions: 2 } : null,
   }));
   return {
     evidenceId: i, relPath: `Überwachung – Kamera ${i}/clip.mp4`, sha256: HASH(i), kind: 'video',

@@ -666,7 +666,7 @@ function faceText(f: ReportFace, v: ReportVideo): Part[] {
   if (f.mask) parts.push({ text: `Difference mask vs ${f.mask.referencePath ?? 'reference'} (energy ${f.mask.energy.toFixed(4)})`, font: 'R', color: GREY });
   if (f.review) {
     parts.push({ text: `Examiner: ${f.review.decision ? DECISION_WORDS[f.review.decision] : 'no decision'}${f.review.category ? `, category ${f.review.category}` : ''}`, font: 'B', color: ACCENT });
-    parts.push({ text: `${f.review.examiner}, ${formatTime(f.review.at)}`, font: 'R', color: GREY });
+    parts.push({ text: `${f.review.examiner}, ${formatTime(f.review.createdAt)}`, font: 'R', color: GREY });
     if (f.review.note) parts.push({ text: `“${f.review.note}”`, font: 'I', color: INK });
   } else parts.push({ text: 'Not reviewed by the examiner.', font: 'I', color: GREY });
   return parts;
@@ -727,7 +727,7 @@ function reviewsTable(w: Writer, v: ReportVideo): void {
     v.reviews.map((r) => [
       String(r.frameIndex), String(r.faceNo), formatScore(r.ensemble), { text: r.decision ? DECISION_WORDS[r.decision] : '—', font: 'B' }, r.category === null ? '—' : String(r.category),
       (r.note ?? '') + (r.onCurrentAnalysis ? '' : ' [decision made on an earlier analysis of this item]') + (r.revisions > 1 ? ` [${r.revisions} decisions recorded; latest shown]` : ''),
-      `${r.examiner}\n${formatTime(r.at)}`,
+      `${r.examiner}\n${formatTime(r.createdAt)}`,
     ]),
     { size: 7.5 },
   );
