@@ -90,7 +90,7 @@ async function runStages(e: EvidenceRecord, probe: MediaProbe, ctx: ItemContext)
     throw new DeepscanError('frames-missing', `${e.relPath}: ${frames.length} of ${indices.length} sampled frames were decoded`);
   }
   assignTracks(frames);
-  return { status: 'analyzed', errorCode: null, error: null, frameIndices: indices, frames, verdict: verdictOf(frames, ctx.ensemble) };
+  return { status: 'analyzed', errorCode: null, error: null, frameIndices: indices, frames, verdict: verdictOf(frames.flatMap((f) => f.faces.map((face) => face.scores)), ctx.ensemble) };
 }
 
 /**
@@ -116,10 +116,7 @@ export async function rescoreStoredFaces(
       });
     }
   }
-  const probs = new Map<string, number[]>();
-  for (const m of ensemble?.models ?? []) probs.set(m.manifest.id, []);
-  for (const f of stored) for (const [id, s] of Object.entries(scores.get(f.id) ?? {})) probs.get(id)?.push(s.prob);
-  return { scores, verdict: aggregate(probs, stored.length) };
+  return { scores, verdict: verdictOf(stored.map((f) => scores.get(f.id) ?? {}), ensemble) };
 }
 
 function toNewFace(face: SeedFace, faceNo: number): NewFace {
@@ -154,17 +151,12 @@ function assignTracks(frames: NewFrame[]): void {
   frames.forEach((f, i) => f.faces.forEach((face, j) => (face.track = ids[i][j])));
 }
 
-function verdictOf(frames: readonly NewFrame[], ensemble: ClassifierEnsemble | null): Verdict {
+/** The video's verdict from every face's scores (one entry per face, scored or not). */
+function verdictOf(faceScores: readonly Record<string, FaceScore>[], ensemble: ClassifierEnsemble | null): Verdict {
   const probs = new Map<string, number[]>();
   for (const m of ensemble?.models ?? []) probs.set(m.manifest.id, []);
-  let faceCount = 0;
-  for (const f of frames) {
-    for (const face of f.faces) {
-      faceCount++;
-      for (const [id, s] of Object.entries(face.scores)) probs.get(id)?.push(s.prob);
-    }
-  }
-  return aggregate(probs, faceCount);
+  for (const scores of faceScores) for (const [id, s] of Object.entries(scores)) probs.get(id)?.push(s.prob);
+  return aggregate(probs, faceScores.length);
 }
 
 function failure(err: unknown, e: EvidenceRecord): ItemResult {
