@@ -266,6 +266,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'results bound to the bytes decoded, media warnings',
+    sql: `
+      -- The file's identity when it was hashed (registration or last verification): compared
+      -- with fstat before decoding, so a file swapped between hashing and decoding is caught.
+      ALTER TABLE evidence ADD COLUMN dev INTEGER;
+      ALTER TABLE evidence ADD COLUMN ino INTEGER;
+      ALTER TABLE evidence ADD COLUMN ctime_ms REAL;
+      -- When the change was detected ('ingest', 'before-decode', 'after-decode', 'report',
+      -- 'compare', 'heatmap') and what differed, for the examiner and the report.
+      ALTER TABLE integrity_events ADD COLUMN phase TEXT;
+      ALTER TABLE integrity_events ADD COLUMN detail TEXT;
+      -- Findings about incomplete or damaged media, JSON [{ "code", "message" }]; [] when clean.
+      ALTER TABLE analyses ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

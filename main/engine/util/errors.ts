@@ -24,7 +24,24 @@ export type DeepscanErrorCode =
   | 'checkpoint-invalid'
   | 'inference-failed'
   | 'image-invalid'
-  | 'internal';
+  | 'internal'
+  // Evidence integrity under attack (issue 10): each a named refusal or a detected failure.
+  /** A playlist, manifest or sequence that makes ffmpeg read other files (HLS, DASH, concat, SDP…). */
+  | 'external-references'
+  /** A container ffmpeg would read but that is not on Deepscan's demuxer allow-list. */
+  | 'format-not-allowed'
+  /** The file changed between hashing and decoding (results discarded). */
+  | 'evidence-changed'
+  /** A model file, archive entry or manifest over a size or memory limit (e.g. a zip bomb). */
+  | 'too-large'
+  /** The audit log or a result digest does not verify. */
+  | 'audit-broken'
+  /** An output file (--json, --pdf) would be written inside the evidence folder. */
+  | 'output-inside-evidence'
+  /** Another process holds the case database's migration lock. */
+  | 'case-busy'
+  /** The case's signing key is missing, unreadable or not this installation's. */
+  | 'signing-key';
 
 export class DeepscanError extends Error {
   readonly code: DeepscanErrorCode;
