@@ -43,6 +43,14 @@ export interface EvidenceRow {
   score: number | null;
   /** Faces of this item with a current examiner decision. */
   reviewedFaces: number;
+  /** Incomplete or damaged media noticed by the current analysis (truncated, decode errors…); [] when none. */
+  warnings: MediaWarning[];
+}
+
+/** A finding about the media behind a result, e.g. { code: 'truncated', message: 'truncated: 133 of 300 frames decodable; …' }. */
+export interface MediaWarning {
+  code: string;
+  message: string;
 }
 
 export interface OpenCaseRequest {
@@ -200,11 +208,18 @@ export interface AuditItem {
 }
 
 export interface AuditView {
+  /** Chain, signatures and result digests all verify. */
   ok: boolean;
   entries: number;
   headHash: string;
   firstBadSeq: number | null;
   problem: string | null;
+  /** Fingerprint (SHA-256 hex of the Ed25519 public key) that signed the latest entry; null when unsigned. */
+  keyFingerprint?: string | null;
+  /** Whether that key is this installation's (null when not checked). */
+  installationKey?: boolean | null;
+  /** Every failure found (problem is the first). */
+  problems?: string[];
   items: AuditItem[];
 }
 

@@ -56,7 +56,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     if (isDeepscanError(e)) {
       process.stderr.write(`deepscan: ${e.message}\n`);
-      return e.code === 'cancelled' ? 130 : 1;
+      // An output path inside the evidence folder is a wrong argument, refused before any work.
+      return e.code === 'cancelled' ? 130 : e.code === 'output-inside-evidence' ? 2 : 1;
     }
     process.stderr.write(`deepscan: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { app, BrowserWindow, protocol, session, type Session, type WebContents } from 'electron';
+import { app, BrowserWindow, protocol, safeStorage, session, type Session, type WebContents } from 'electron';
+import { setKeyProtector, type KeyProtector } from './engine/case/signing-key.js';
 import { createWorkstationService } from './engine/service/index.js';
 import { registerIpc } from './ipc/register.js';
 import { APP_ORIGIN, isAppUrl } from './ipc/validate.js';
@@ -100,10 +101,21 @@ function main(): void {
     console.error(`[deepscan] ${message}`, error ?? '');
   };
 
+  /** Electron's safeStorage (Keychain, DPAPI, libsecret) as the engine's KeyProtector. */
+  function safeStorageProtector(): KeyProtector {
+    return {
+      name: 'safe-storage',
+      wrap: (bytes) => safeStorage.encryptString(bytes.toString('base64')),
+      unwrap: (bytes) => Buffer.from(safeStorage.decryptString(bytes), 'base64'),
+    };
+  }
+
   app.on('web-contents-created', (_event, contents) => lockDownContents(contents));
 
   void app.whenReady().then(async () => {
     lockDownSession(session.defaultSession);
+    // The audit signing key is wrapped with the OS keychain here (its own key file; the CLI keeps a plain one).
+    if (safeStorage.isEncryptionAvailable()) setKeyProtector(safeStorageProtector());
     const service = createWorkstationService({ home: process.env.DEEPSCAN_HOME });
     const win = createWindow();
     const unregister = registerIpc({ service, window: win, log });

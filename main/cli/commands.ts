@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { openCase } from '../engine/case/open-case.js';
+import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { analyzeCase, type AnalysisEvent } from '../engine/pipeline/analyze-case.js';
 import { buildCaseJson, type CaseJson } from '../engine/report/case-json.js';
-import { verifyAuditChain } from '../engine/store/audit.js';
+import { readAnchor } from '../engine/report/anchor.js';
+import { checkAnchor, verifyCaseAudit } from '../engine/store/verify-audit.js';
 import { parseEp, type ExecutionProviderChoice } from '../engine/classify/execution.js';
 import { intOption, parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
@@ -13,7 +15,7 @@ export const HELP = {
 Usage:
   deepscan analyze <case-folder> [--frames N] [--json FILE] [--name NAME] [--number NO] [--examiner NAME]
   deepscan info <case-folder> [--json]
-  deepscan audit verify <case-folder>
+  deepscan audit verify <case-folder> [--anchor FILE]... [--trust-key FINGERPRINT]...
   deepscan compare <case-folder> <suspect-path> <reference-path> [--offset N] [--at LIST]
   deepscan heatmap <case-folder> <evidence-path> --frame N --face K [--model ID]
   deepscan dataset export <root> --out <dir> [--all-faces]
@@ -48,10 +50,27 @@ Exit status: 0 when the run finished (bad evidence files are reported, not fatal
 
 Shows the case, its evidence with hashes and status, and the audit chain's state.
 Reads the case database only; it does not re-hash the evidence.`,
-  audit: `deepscan audit verify <case-folder>
+  audit: `deepscan audit verify <case-folder> [--anchor FILE]... [--trust-key FINGERPRINT]...
 
-Recomputes the hash chain of the case's audit log. Exit status 0 when every entry
-verifies, 3 when the chain is broken (the first broken entry is named).`,
+Verifies the case's audit log and every result it vouches for:
+  - the hash chain (each entry's SHA-256 covers the previous entry's hash);
+  - each entry's Ed25519 signature, by the public key stored with the case, and whether
+    that key is this installation's (the private key is in $DEEPSCAN_HOME/keys/, never in
+    the case); entries from before signing existed are reported as unsigned legacy entries;
+  - every result in the database (scores, per-model values, faces, face probabilities,
+    frames, reviews, difference masks, heatmaps, registered hashes) against the digest
+    recorded by the audit entry that wrote it: edited, deleted and hand-inserted rows are named.
+
+Options:
+  --anchor FILE          an earlier JSON export (analyze --json, info --json) or PDF report:
+                         fails when the log no longer extends the chain length and head hash
+                         recorded there (entries cut from the end, or the log rewritten). Repeatable.
+  --trust-key FP         also accept entries signed by this key fingerprint (64 hex digits),
+                         e.g. a case brought from another installation. Repeatable.
+  -h, --help             this help
+
+Exit status 0 when everything verifies, 3 when anything does not (the first failure is
+named, then the others), 1 on another error (e.g. a signing key file readable by others).`,
 };
 
 export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Promise<number> {
@@ -81,13 +100,15 @@ export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Pr
   process.on('SIGINT', onSigint);
   const c = await openCase({ folder: positionals[0], name: values.name as string | undefined, number: values.number as string | undefined, examiner: values.examiner as string | undefined });
   try {
+    // Refused before the analysis, not after it: results are never written into the evidence.
+    if (values.json && values.json !== '-') await assertOutsideEvidence(values.json as string, c.folder, '--json');
     const summary = await analyzeCase(c, { frames, models, ep, signal: controller.signal, onEvent: (e) => report(progress, e) });
     progress.clear();
     const json = buildCaseJson(c.store);
     out.write(`${summaryTable(json)}\n`);
     out.write(`\nRun ${summary.runId}: ${summary.status}. ${summary.analyzed} analysed, ${summary.rescored} re-scored, ${summary.skipped} unchanged (skipped), ${summary.unreadable} unreadable; ` +
-      `${summary.ingest.registered} newly registered, ${summary.ingest.integrityFailures} integrity failure(s).\n`);
-    out.write(`Case ${json.case.id} — audit chain ${json.case.audit.ok ? 'verified' : 'BROKEN'} (${json.case.audit.entries} entries, head ${json.case.audit.headHash.slice(0, 16)}…)\n`);
+      `${summary.ingest.registered} newly registered, ${summary.ingest.integrityFailures + summary.integrityFailed} integrity failure(s).\n`);
+    out.write(`Case ${json.case.id} — audit ${json.case.audit.ok ? 'verified' : `VERIFICATION FAILED (${json.case.audit.problem})`} (${json.case.audit.entries} entries, head ${json.case.audit.headHash.slice(0, 16)}…)\n`);
     if (values.json) await writeJson(values.json as string, json, out);
     if (summary.status === 'cancelled') return 130;
     if (summary.status === 'failed') {
@@ -114,7 +135,8 @@ export async function cmdInfo(args: string[], out: NodeJS.WritableStream): Promi
     }
     const k = json.case;
     out.write(`Case      ${k.name}${k.number ? ` (no. ${k.number})` : ''}\nCase id   ${k.id}\nExaminer  ${k.examiner ?? '—'}\nFolder    ${k.folder}\nCreated   ${k.createdAt}\n`);
-    out.write(`Audit     ${k.audit.ok ? 'chain verified' : 'CHAIN BROKEN'}, ${k.audit.entries} entries, head ${k.audit.headHash}\n`);
+    out.write(`Audit     ${k.audit.ok ? 'verified' : `VERIFICATION FAILED: ${k.audit.problem}`}, ${k.audit.entries} entries, head ${k.audit.headHash}\n`);
+    out.write(`Key       ${k.audit.keyFingerprint ? `${k.audit.keyFingerprint}${k.audit.installationKey === false ? " (NOT this installation's key)" : ''}` : 'none (unsigned log)'}\n`);
     if (k.lastRun) out.write(`Last run  #${k.lastRun.id} ${k.lastRun.status}, ${k.lastRun.startedAt}, params ${JSON.stringify(k.lastRun.params)}\n`);
     out.write(`\n${summaryTable(json)}\n`);
     return 0;
@@ -127,17 +149,34 @@ export async function cmdAudit(args: string[], out: NodeJS.WritableStream): Prom
   const [sub, ...rest] = args;
   if (sub === undefined || sub === '--help' || sub === '-h') return help(out, HELP.audit);
   if (sub !== 'verify') throw new UsageError(`unknown audit command "${sub}" (expected "verify")`);
-  const { values, positionals } = parse(rest, {});
+  const { values, positionals } = parse(rest, { anchor: { type: 'string', multiple: true }, 'trust-key': { type: 'string', multiple: true } });
   if (values.help) return help(out, HELP.audit);
   if (positionals.length !== 1) throw new UsageError('audit verify takes exactly one case folder');
-  const c = await openCase({ folder: positionals[0], mustExist: true, readonly: true });
+  const trust = (values['trust-key'] as string[] | undefined) ?? [];
+  for (const t of trust) if (!/^[0-9a-fA-F]{64}$/.test(t)) throw new UsageError(`--trust-key takes a key fingerprint of 64 hex digits (got "${t}")`);
+  const anchors = await Promise.all(((values.anchor as string[] | undefined) ?? []).map((f) => readAnchor(f)));
+  const c = await openCase({ folder: positionals[0], mustExist: true, readonly: true, trustKeys: trust });
   try {
-    const v = verifyAuditChain(c.store.db);
-    if (v.ok) {
-      out.write(`Audit chain verified: ${v.entries} entries, head hash ${v.headHash}\n`);
+    const t = performance.now();
+    const v = verifyCaseAudit(c.store.db, { trustedKeyIds: c.store.keyring?.trustedKeyIds });
+    const problems = [...v.problems];
+    for (const a of anchors) {
+      const p = checkAnchor(c.store.db, a);
+      out.write(p ? '' : `Anchor ${a.source}: the log extends its ${a.entries} entries and head ${a.headHash.slice(0, 16)}…\n`);
+      if (p) problems.unshift(p); // a cut or rewritten log is the first thing to say
+    }
+    const key = v.keyFingerprint
+      ? `signed by key ${v.keyFingerprint} (${v.installationKey ? "this installation's key" : "NOT this installation's key"})`
+      : 'unsigned';
+    const legacy = v.legacyEntries ? `; ${v.legacyEntries} unsigned legacy entries from before signing${v.legacyResults ? `, ${v.legacyResults} result sets they wrote cannot be checked` : ''}` : '';
+    const summary = `${v.entries} entries, head hash ${v.headHash}, ${key}; ${v.resultsChecked} result sets match their digests${legacy} (${(performance.now() - t).toFixed(0)} ms)`;
+    if (!problems.length) {
+      out.write(`Audit chain verified: ${summary}\n`);
       return 0;
     }
-    out.write(`Audit chain BROKEN at entry ${v.firstBadSeq}: ${v.problem}\n`);
+    out.write(`Audit verification FAILED: ${problems[0]}\n`);
+    for (const p of problems.slice(1)) out.write(`  also: ${p}\n`);
+    out.write(`(${summary})\n`);
     return 3;
   } finally {
     c.store.close();

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { openCase } from '../engine/case/open-case.js';
+import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { compareWithReference } from '../engine/masks/compare.js';
 import { parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
@@ -45,6 +46,7 @@ export async function cmdCompare(args: string[], out: NodeJS.WritableStream): Pr
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
   try {
+    if (values.json && values.json !== '-') await assertOutsideEvidence(values.json as string, c.folder, '--json');
     const r = await compareWithReference(c, positionals[1], positionals[2], {
       offset, frames, frameIndices: at, signal: controller.signal,
       onProgress: (stage, done, total) => progress.update(stage === 'reference' ? 'Reference' : 'Suspect  ', done / total, `${done}/${total} frames`),

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { openCase } from '../engine/case/open-case.js';
+import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { parseEp, type ExecutionProviderChoice } from '../engine/classify/execution.js';
 import { computeAttentionHeatmap, DEFAULT_OCCLUSION } from '../engine/masks/occlusion.js';
 import { intOption, parse, UsageError } from './args.js';
@@ -56,6 +57,9 @@ export async function cmdHeatmap(args: string[], out: NodeJS.WritableStream): Pr
   const onSigint = () => controller.abort();
   process.on('SIGINT', onSigint);
   try {
+    for (const [opt, target] of [['--png', values.png], ['--json', values.json]] as const) {
+      if (typeof target === 'string' && target !== '-') await assertOutsideEvidence(target, c.folder, opt);
+    }
     const h = await computeAttentionHeatmap(c, positionals[1], frame, face, {
       models: values.model as string[] | undefined, ep, params, signal: controller.signal,
       onProgress: (done, total) => progress.update('Attention', done / total, `${done}/${total} occlusions`),

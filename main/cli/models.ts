@@ -1,5 +1,5 @@
 import { deepscanHome } from '../engine/case/workspace.js';
-import { importModel, listModels, removeModel } from '../engine/classify/model-store.js';
+import { importModel, removeModel, scanModels } from '../engine/classify/model-store.js';
 import { parse, UsageError } from './args.js';
 import { formatTable } from './progress.js';
 
@@ -9,9 +9,12 @@ export const MODELS_HELP = `deepscan models <command>
       Import PyTorch checkpoints (.pth, legacy or zip torch.save format, as released by the
       DFDC winner) or an ONNX file with a manifest. Checkpoints are read by an allow-list
       parser (nothing in them is executed), checked strictly against the EfficientNet key set,
-      and converted to ONNX in $DEEPSCAN_HOME/models/<id>/.
-  list [--json]      installed models with their checksums and architecture
-  remove <id>        uninstall a model`;
+      and converted to ONNX in $DEEPSCAN_HOME/models/<id>/. Every model must load in
+      onnxruntime and give one finite logit per face on a test input before it is installed.
+      The id comes from the ONNX bytes only; a --manifest is checked against a closed schema.
+  list [--json]      installed models with their checksums and architecture; invalid ones are
+                     listed with the reason (exit status 1)
+  remove <id>        uninstall a model (also an invalid one)`;
 
 export async function cmdModels(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const [sub, ...rest] = args;
@@ -40,26 +43,29 @@ export async function cmdModels(args: string[], out: NodeJS.WritableStream): Pro
     case 'list': {
       const { values } = parse(rest, { json: { type: 'boolean' } });
       if (values.help) return help(out);
-      const models = await listModels(home);
+      const { models, invalid } = await scanModels(home);
+      const bad = invalid.map((i) => ({ dir: i.dir, code: i.error.code, message: i.error.message }));
       if (values.json) {
-        out.write(`${JSON.stringify({ models }, null, 2)}\n`);
-        return 0;
+        out.write(`${JSON.stringify({ models, invalid: bad }, null, 2)}\n`);
+        return bad.length ? 1 : 0;
       }
-      if (!models.length) {
+      // Invalid models are never hidden: analysis refuses to run while one is installed.
+      for (const b of bad) process.stderr.write(`deepscan: invalid model ${b.dir}: ${b.message}\n`);
+      if (!models.length && !bad.length) {
         out.write('No models installed. Import one with: deepscan models import <checkpoint.pth>\n');
         return 0;
       }
       out.write(`${formatTable(['Id', 'Name', 'Architecture', 'Input', 'ONNX SHA-256', 'Source'], models.map((m) => [
         m.id, m.name, `${m.architecture.family}-${m.architecture.variant}`, `${m.input.size}×${m.input.size}`, m.onnxSha256.slice(0, 16), m.sources.map((s) => s.fileName).join(', '),
       ]))}\n`);
-      return 0;
+      return bad.length ? 1 : 0;
     }
     case 'remove': {
       const { values, positionals } = parse(rest, {});
       if (values.help) return help(out);
       if (positionals.length !== 1) throw new UsageError('models remove takes one model id');
-      const m = await removeModel(home, positionals[0]);
-      out.write(`Removed ${m.id} (${m.name})\n`);
+      const r = await removeModel(home, positionals[0]);
+      out.write(`Removed ${r.id}${r.manifest ? ` (${r.manifest.name})` : ' (its manifest was invalid)'}\n`);
       return 0;
     }
     case undefined:

@@ -1,4 +1,5 @@
 import { openCase } from '../engine/case/open-case.js';
+import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { generateCaseReport } from '../engine/report/pdf/index.js';
 import { readAudit } from '../engine/store/audit.js';
 import { parse, UsageError } from './args.js';
@@ -27,6 +28,7 @@ export async function cmdReport(args: string[], out: NodeJS.WritableStream): Pro
   if (!values.pdf) throw new UsageError('report needs --pdf FILE (the report to write)');
   const c = await openCase({ folder: positionals[0], mustExist: true });
   try {
+    await assertOutsideEvidence(values.pdf as string, c.folder, '--pdf');
     const r = await generateCaseReport(c, { outFile: values.pdf as string, examiner: values.examiner as string | undefined });
     const entry = readAudit(c.store.db).pop();
     out.write(`Report written: ${r.file}\n  ${r.pages} pages, SHA-256 ${r.sha256}\n  recorded in the audit log as entry ${entry?.seq} (report-generated), generated ${r.generatedAt}\n`);

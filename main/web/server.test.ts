@@ -273,6 +273,34 @@ describe('defaultRendererDir', () => {
   });
 });
 
+describe('event stream cap', () => {
+  it('refuses streams beyond the cap with 503 and a JSON error, and frees a slot when one closes', async () => {
+    const capped = await startWebHost({ service, rendererDir: null, maxEventStreams: 2 });
+    try {
+      const url = `${capped.origin}/api/events?token=${capped.token}`;
+      const first = new AbortController();
+      const a = await fetch(url, { signal: first.signal });
+      const b = await fetch(url);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      await waitFor(() => capped.eventStreams() === 2);
+      const refused = await fetch(url);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toMatch(/application\/json/);
+      expect(await refused.json()).toMatchObject({ ok: false, error: { code: 'too-many-streams' } });
+      expect(capped.eventStreams()).toBe(2);
+      first.abort(); // the browser goes away: its slot is released
+      await a.text().catch(() => undefined);
+      await waitFor(() => capped.eventStreams() === 1);
+      const again = await fetch(url);
+      expect(again.status).toBe(200);
+      await waitFor(() => capped.eventStreams() === 2);
+    } finally {
+      await capped.close();
+    }
+    expect(capped.eventStreams()).toBe(0);
+  });
+});
+
 describe('shutdown', () => {
   it('ends open event streams and stops listening', async () => {
     const other = await startWebHost({ service, rendererDir: null });

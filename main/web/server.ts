@@ -31,6 +31,11 @@ export const LOOPBACK = '127.0.0.1';
 /** Largest request body accepted (the largest real request, a folder path, is a few KiB). */
 export const MAX_BODY_BYTES = 256 * 1024;
 const HEARTBEAT_MS = 20_000;
+/**
+ * Open event streams allowed at once. One page holds one; the cap stops a runaway (or hostile)
+ * page from pinning sockets, timers and listeners without bound.
+ */
+export const MAX_EVENT_STREAMS = 16;
 
 export interface WebHostOptions {
   service: DeepscanApi;
@@ -41,6 +46,8 @@ export interface WebHostOptions {
   /** The session token; default: 32 random bytes (tests may pass their own). */
   token?: string;
   maxBodyBytes?: number;
+  /** At most this many open event streams (default MAX_EVENT_STREAMS); more get 503. */
+  maxEventStreams?: number;
   /** Receives unexpected errors (never sent to the browser). */
   log?: (message: string, error: unknown) => void;
 }
@@ -141,6 +148,7 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
   const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const maxStreams = opts.maxEventStreams ?? MAX_EVENT_STREAMS;
   const log = opts.log;
   const handlers = createIpcHandlers(opts.service, { log }) as unknown as Record<string, IpcHandler<unknown>>;
   const streams = new Set<ServerResponse>();
@@ -178,6 +186,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (name === 'events') {
       checkToken(req, url, true);
       if (req.method !== 'GET') throw new HttpError(405, 'method-not-allowed', 'Use GET for the event stream.', { Allow: 'GET' });
+      if (streams.size >= maxStreams) {
+        throw new HttpError(503, 'too-many-streams', `Already ${streams.size} event streams open (the most allowed); close another window or tab first.`, { 'Retry-After': '5' });
+      }
       openEventStream(res);
       return;
     }

@@ -4,6 +4,8 @@ import { basename, sep } from 'node:path';
 import { CaseStore, type CaseInfo } from '../store/case-store.js';
 import { DeepscanError } from '../util/errors.js';
 import { softwareVersion } from '../util/version.js';
+import { removeStaleScratch } from './scratch.js';
+import { installationKeyring } from './signing-key.js';
 import { caseDbPath, caseDir, caseIdForFolder, deepscanHome } from './workspace.js';
 
 export interface OpenCaseOptions {
@@ -15,6 +17,8 @@ export interface OpenCaseOptions {
   /** Open an existing case only (info, audit verify): never create one. */
   mustExist?: boolean;
   readonly?: boolean;
+  /** Key fingerprints to accept besides this installation's own (audit verify --trust-key). */
+  trustKeys?: readonly string[];
 }
 
 export interface OpenedCase {
@@ -57,16 +61,21 @@ export async function openCase(opts: OpenCaseOptions): Promise<OpenedCase> {
     throw new DeepscanError('case-missing', `no case has been opened for ${folder} yet (looked in ${workspace}); run "deepscan analyze ${opts.folder}" first`, { file: folder });
   }
   await mkdir(workspace, { recursive: true });
-  const store = new CaseStore(dbFile, { readonly: opts.readonly });
+  // Decoded frames left by a crashed or killed process are evidence copies: sweep them now.
+  if (!opts.readonly) await removeStaleScratch(workspace);
+  // The installation's signing key (created on first write) signs every audit entry this store appends.
+  const keyring = installationKeyring(home, { write: !opts.readonly, trust: opts.trustKeys });
+  const store = new CaseStore(dbFile, { readonly: opts.readonly, keyring });
   try {
     const actor = opts.examiner ?? store.getCase()?.examiner ?? safeUserName();
     let info = store.getCase();
     if (!info) {
-      info = {
+      // Another process may be creating it at this moment: check and insert under one lock.
+      const made = store.createCaseIfMissing({
         id, name: opts.name ?? basename(folder), number: opts.number ?? null, examiner: opts.examiner ?? null, folder,
         createdAt: new Date().toISOString(), createdByVersion: softwareVersion(),
-      };
-      store.createCase(info, actor);
+      }, actor);
+      info = made.info;
     } else if (!opts.readonly && (opts.name !== undefined || opts.number !== undefined || opts.examiner !== undefined)) {
       store.updateCaseDetails({ name: opts.name, number: opts.number, examiner: opts.examiner }, actor);
       info = store.getCase()!;

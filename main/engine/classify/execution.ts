@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { refuseExternalData } from '../onnx/external-data.js';
 import { DeepscanError, errorMessage } from '../util/errors.js';
 
 /**
@@ -47,6 +48,8 @@ export function cudaProviderInstalled(): boolean {
 }
 
 export async function createSession(model: Uint8Array, choice: ExecutionProviderChoice, what: string): Promise<LoadedSession> {
+  // Models installed before the import check existed are checked here too.
+  refuseExternalData(model, what);
   const order: ExecutionProvider[] = choice === 'auto' ? (cudaProviderInstalled() ? ['cuda', 'cpu'] : ['cpu']) : [choice];
   const fallbacks: string[] = [];
   for (const ep of order) {

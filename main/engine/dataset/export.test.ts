@@ -86,7 +86,7 @@ describe('dataset export', () => {
     writeFileSync(join(p47, 'metadata.json'), JSON.stringify({ 'solo.mp4': { label: 'REAL' }, 'solofake.mp4': { label: 'FAKE', original: 'solo.mp4' } }));
     const before = snapshotFolder(root);
     const out = join(base, 'small-out');
-    await expect(exportDataset(root, { out: join(p0, 'out'), tools, detector })).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(exportDataset(root, { out: join(p0, 'out'), tools, detector })).rejects.toMatchObject({ code: 'output-inside-evidence' });
     expect(existsSync(join(p0, 'out'))).toBe(false);
 
     const events: string[] = [];

@@ -25,7 +25,8 @@
  * not recomputed (a video whose crops all exist is not decoded again).
  */
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
+import { assertOutsideEvidence } from '../case/output-path.js';
 import { mtcnnModelDir } from '../faces/detector-models.js';
 import { MtcnnDetector } from '../faces/mtcnn.js';
 import { cutRgb } from '../faces/seed-faces.js';
@@ -104,22 +105,6 @@ export function partNumberOf(dir: string): number | null {
   return /^[+-]?\d+$/.test(last.trim()) ? Number(last.trim()) : null;
 }
 
-/** Canonical form of a path that may not exist yet: its deepest existing ancestor resolved (symlinks too). */
-async function canonicalTarget(p: string): Promise<string> {
-  const rest: string[] = [];
-  let cur = resolve(p);
-  for (;;) {
-    try {
-      return join(await realpath(cur), ...rest.reverse());
-    } catch {
-      const parent = dirname(cur);
-      if (parent === cur) return resolve(p);
-      rest.push(basename(cur));
-      cur = parent;
-    }
-  }
-}
-
 async function atomicWrite(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}`;
   await writeFile(tmp, data);
@@ -186,10 +171,7 @@ export async function exportDataset(rootArg: string, opts: ExportOptions): Promi
     throw new DeepscanError('folder-missing', `dataset folder does not exist: ${rootArg}`, { file: rootArg });
   }
   // Checked before anything is created: nothing may be written into the dataset.
-  const target = await canonicalTarget(opts.out);
-  if (target === root || target.startsWith(root + sep)) {
-    throw new DeepscanError('invalid-argument', `the output folder ${opts.out} lies inside the dataset folder ${rootArg}; the dataset is only read — choose an output outside it`);
-  }
+  const target = await assertOutsideEvidence(opts.out, root, 'the output folder');
   await mkdir(target, { recursive: true });
   const out = await realpath(target);
   const emit = opts.onEvent ?? (() => undefined);

@@ -1,9 +1,11 @@
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 import type { FfmpegTools } from '../media/ffmpeg.js';
+import { externalReferencesError } from '../media/allow-list.js';
 import { probeMedia, type MediaProbe } from '../media/probe.js';
 import type { CaseStore, EvidenceRecord, ProbeFields } from '../store/case-store.js';
 import { guessFromExtension, guessFromMagic, isMediaCandidate, readHead } from './classify.js';
-import { sha256File } from './hash.js';
+import { hashFile, type HashedFile } from './hash.js';
+import { REFERENCE_SNIFF_BYTES, referenceKind } from './references.js';
 import { walkEvidenceFolder, type WalkEntry } from './walk.js';
 
 export interface IngestProgress {
@@ -72,15 +74,17 @@ async function register(store: CaseStore, entry: WalkEntry, tools: FfmpegTools, 
     store.insertEvidence({ ...base, kind: 'other', status: 'unreadable', errorCode: entry.reason, error: `${entry.relPath}: ${entry.detail}` }, actor);
     return 'unreadable';
   }
-  let sha256: string;
+  let hashed: HashedFile;
   try {
-    sha256 = await sha256File(entry.absPath);
+    hashed = await hashFile(entry.absPath);
   } catch (e) {
-    store.insertEvidence({ ...base, kind: kindGuess(entry.relPath), status: 'unreadable', errorCode: 'file-unreadable', error: `${entry.relPath}: cannot read the file (${readErrorText(e)})` }, actor);
+    const code = isDeepscanError(e) && (e.code === 'not-regular-file' || e.code === 'evidence-changed') ? e.code : 'file-unreadable';
+    store.insertEvidence({ ...base, kind: kindGuess(entry.relPath), status: 'unreadable', errorCode: code, error: `${entry.relPath}: cannot read the file (${readErrorText(e)})` }, actor);
     return 'unreadable';
   }
   const classified = await classifyAndProbe(entry, tools);
-  store.insertEvidence({ ...base, sha256, lastVerifiedAt: now, integrity: 'ok', ...classified }, actor);
+  // Size and times from the descriptor that was hashed, not from the walk's earlier stat.
+  store.insertEvidence({ ...base, sha256: hashed.sha256, lastVerifiedAt: now, integrity: 'ok', ...identityFields(hashed), ...classified }, actor);
   return 'registered';
 }
 
@@ -89,7 +93,7 @@ async function reverify(store: CaseStore, e: EvidenceRecord, entry: WalkEntry, t
     // A lasting failure: the item stays failed whatever the file looks like now; re-check only
     // to record a further change (the history is in integrity_events and the audit log).
     if (entry.type === 'file' && e.sha256) {
-      const observed = await sha256File(entry.absPath).catch(() => null);
+      const observed = await hashFile(entry.absPath).then((h) => h.sha256, () => null);
       if (observed !== null && observed !== e.sha256 && e.integrity === 'missing') {
         store.recordIntegrityFailure(e, { kind: 'changed', observedSha256: observed, observedSize: entry.size, observedMtimeMs: entry.mtimeMs }, actor);
       }
@@ -104,36 +108,50 @@ async function reverify(store: CaseStore, e: EvidenceRecord, entry: WalkEntry, t
     store.updateEvidence(e.id, { status: 'unreadable', errorCode: entry.reason, error: `${entry.relPath}: ${entry.detail}` }, actor);
     return 'unreadable';
   }
-  let observed: string;
+  let hashed: HashedFile;
   try {
-    observed = await sha256File(entry.absPath);
+    hashed = await hashFile(entry.absPath);
   } catch (err) {
+    if (e.sha256 && isDeepscanError(err) && (err.code === 'not-regular-file' || err.code === 'evidence-changed')) {
+      // Swapped for a special file after the walk, or written to while being hashed.
+      store.recordIntegrityFailure(e, { kind: 'changed', observedSha256: null, observedSize: null, observedMtimeMs: null, phase: 'ingest', detail: err.message }, actor);
+      return 'integrity-failure';
+    }
     const error = `${entry.relPath}: cannot read the file (${readErrorText(err)})`;
     if (e.error !== error) store.updateEvidence(e.id, { status: e.sha256 ? e.status : 'unreadable', errorCode: 'file-unreadable', error }, actor, 'evidence-unreadable', { path: e.relPath, error });
     return 'unreadable';
   }
+  const observed = hashed.sha256;
   const now = new Date().toISOString();
   if (e.sha256 === null) {
     // First successful read of a file that was unreadable when registered: this is its acquisition hash.
     const classified = await classifyAndProbe(entry, tools);
-    store.updateEvidence(e.id, { sha256: observed, size: entry.size, mtimeMs: entry.mtimeMs, integrity: 'ok', lastVerifiedAt: now, ...classified }, actor, 'evidence-hashed', { path: e.relPath, sha256: observed });
+    store.updateEvidence(e.id, { sha256: observed, integrity: 'ok', lastVerifiedAt: now, ...identityFields(hashed), ...classified }, actor, 'evidence-hashed', { path: e.relPath, sha256: observed });
     return 'registered';
   }
   if (observed !== e.sha256) {
-    store.recordIntegrityFailure(e, { kind: 'changed', observedSha256: observed, observedSize: entry.size, observedMtimeMs: entry.mtimeMs }, actor);
+    store.recordIntegrityFailure(e, { kind: 'changed', observedSha256: observed, observedSize: hashed.identity.size, observedMtimeMs: hashed.identity.mtimeMs }, actor);
     return 'integrity-failure';
   }
   // Unchanged: keep the probe unless the item never probed successfully (an ffmpeg upgrade may now read it).
   const reprobe = e.status === 'unreadable' && e.kind !== 'other';
   const classified = reprobe ? await classifyAndProbe(entry, tools) : {};
-  store.updateEvidence(e.id, { integrity: 'ok', lastVerifiedAt: now, ...classified }, actor, 'evidence-verified', { path: e.relPath, sha256: observed });
+  // The identity seen now is what decoding is checked against (same bytes; a touch or a copy
+  // back in place may have moved mtime or the inode).
+  store.updateEvidence(e.id, { integrity: 'ok', lastVerifiedAt: now, ...identityFields(hashed), ...classified }, actor, 'evidence-verified', { path: e.relPath, sha256: observed });
   return 'verified';
 }
 
 type Classified = Pick<EvidenceRecord, 'kind' | 'status' | 'errorCode' | 'error'> & ProbeFields;
 
 async function classifyAndProbe(entry: Extract<WalkEntry, { type: 'file' }>, tools: FfmpegTools): Promise<Classified> {
-  const head = await readHead(entry.absPath).catch(() => Buffer.alloc(0));
+  const head = await readHead(entry.absPath, REFERENCE_SNIFF_BYTES).catch(() => Buffer.alloc(0));
+  // A playlist or manifest is never probed: ffmpeg would read the files it points at.
+  const reference = referenceKind(entry.relPath, head, guessFromExtension(entry.relPath) !== null);
+  if (reference) {
+    const err = externalReferencesError(entry.relPath, reference);
+    return { kind: kindGuess(entry.relPath), status: 'unreadable', errorCode: err.code, error: err.message, ...emptyProbe() };
+  }
   if (!isMediaCandidate(entry.relPath, head)) {
     return { kind: 'other', status: 'not-media', errorCode: null, error: null, ...emptyProbe() };
   }
@@ -172,6 +190,11 @@ export function probeOfEvidence(e: EvidenceRecord): MediaProbe {
   };
 }
 
+function identityFields(h: HashedFile): Pick<EvidenceRecord, 'size' | 'mtimeMs' | 'dev' | 'ino' | 'ctimeMs'> {
+  const { size, mtimeMs, dev, ino, ctimeMs } = h.identity;
+  return { size, mtimeMs, dev, ino, ctimeMs };
+}
+
 function emptyProbe(): ProbeFields {
   return {
     container: null, codec: null, pixelFormat: null, durationSec: null, fps: null, width: null, height: null, rotation: null,
@@ -189,5 +212,6 @@ function readErrorText(e: unknown): string {
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a folder';
   if (code === 'ENOENT') return 'it vanished while being read';
+  if (isDeepscanError(e)) return e.message;
   return errorMessage(e);
 }

@@ -11,9 +11,11 @@
  * with an audit entry naming both hashes.
  */
 import { probeOfEvidence } from '../ingest/ingest.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenedCase } from '../case/open-case.js';
+import { makeScratchDir, removeStaleScratch } from '../case/scratch.js';
+import { checkAfterDecode, checkBeforeDecode } from '../ingest/decode-guard.js';
 import { mtcnnChecksums, mtcnnModelDir } from '../faces/detector-models.js';
 import { MtcnnDetector } from '../faces/mtcnn.js';
 import { cutRgb, SEED_FACTOR, SEED_MIN_FACE } from '../faces/seed-faces.js';
@@ -22,7 +24,7 @@ import { encodePng } from '../image/png.js';
 import { decodeFrames } from '../media/decode.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
 import { sampleFrameIndices } from '../media/sample.js';
-import { sha256File } from '../ingest/hash.js';
+import { hashFile, type FileIdentity } from '../ingest/hash.js';
 import type { Box4, EvidenceRecord, CaseStore } from '../store/case-store.js';
 import { saveComparison, type NewFaceMask } from '../store/masks.js';
 import { DeepscanError } from '../util/errors.js';
@@ -48,6 +50,8 @@ export interface CompareOptions {
   onProgress?: (stage: 'reference' | 'suspect', done: number, total: number) => void;
   /** Called with each face's two crops and its mask (e.g. to export them). */
   onFace?: (face: { frameIndex: number; referenceFrameIndex: number; faceNo: number; reference: Image8; suspect: Image8; mask: Image8; energy: number }) => void;
+  /** Test-only: called just before a file is decoded and after both are decoded (to swap files). */
+  hooks?: { beforeDecode?(relPath: string): Promise<void> | void; afterDecode?(): Promise<void> | void };
 }
 
 export interface ComparedFace {
@@ -74,16 +78,20 @@ export interface CompareResult {
   meanEnergy: number | null;
 }
 
-/** Re-hashes a registered evidence file; a mismatch is recorded and refused. */
-export async function verifyRegisteredHash(store: CaseStore, e: EvidenceRecord, absPath: string, actor: string): Promise<string> {
+/**
+ * Re-hashes a registered evidence file; a mismatch is recorded and refused. Returns the hash
+ * and the identity seen now, which the decode that follows is checked against.
+ */
+export async function verifyRegisteredHash(store: CaseStore, e: EvidenceRecord, absPath: string, actor: string): Promise<{ sha256: string; identity: FileIdentity }> {
   if (!e.sha256) throw new DeepscanError('integrity-failed', `${e.relPath}: the file has no registered hash (it was never readable)`, { file: e.relPath });
   let observed: string | null = null;
+  let identity: FileIdentity | null = null;
   try {
-    observed = await sha256File(absPath);
+    ({ sha256: observed, identity } = await hashFile(absPath));
   } catch {
     observed = null;
   }
-  if (observed === e.sha256) return observed;
+  if (observed === e.sha256 && identity) return { sha256: observed, identity };
   store.recordIntegrityFailure(e, { kind: observed === null ? 'missing' : 'changed', observedSha256: observed, observedSize: null, observedMtimeMs: null }, actor);
   throw new DeepscanError(
     'integrity-failed',
@@ -113,8 +121,18 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
     throw new DeepscanError('invalid-argument', `${suspect.relPath} is ${suspect.width}×${suspect.height} but ${reference.relPath} is ${reference.width}×${reference.height}: the same crop cannot be cut from both`);
   }
   const abs = (e: EvidenceRecord) => join(c.folder, ...e.relPath.split('/'));
-  const suspectSha = await verifyRegisteredHash(c.store, suspect, abs(suspect), c.actor);
-  const referenceSha = await verifyRegisteredHash(c.store, reference, abs(reference), c.actor);
+  const suspectSeen = await verifyRegisteredHash(c.store, suspect, abs(suspect), c.actor);
+  const referenceSeen = await verifyRegisteredHash(c.store, reference, abs(reference), c.actor);
+  const suspectSha = suspectSeen.sha256;
+  const referenceSha = referenceSeen.sha256;
+  // Decoding is checked against what was just hashed (a touch since the last analysis is not a change of bytes).
+  const asHashed = (e: EvidenceRecord, id: FileIdentity): EvidenceRecord => ({ ...e, ...id });
+  const guarded = [asHashed(reference, referenceSeen.identity), asHashed(suspect, suspectSeen.identity)];
+  const beforeDecode = async (e: EvidenceRecord) => {
+    const refused = await checkBeforeDecode(c.store, e, abs(e), c.actor);
+    if (refused) throw new DeepscanError('evidence-changed', `${e.relPath}: ${refused.detail}; nothing was compared`, { file: e.relPath });
+    await opts.hooks?.beforeDecode?.(e.relPath);
+  };
 
   let indices: number[];
   if (opts.frameIndices?.length) indices = [...new Set(opts.frameIndices)].sort((a, b) => a - b);
@@ -130,8 +148,11 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
   const detectorDir = mtcnnModelDir();
   const detectorShas = mtcnnChecksums(detectorDir);
   const detector = opts.detector ?? (await MtcnnDetector.load(detectorDir, { executionProviders: ['cpu'] }));
-  const tmpDir = await mkdtemp(join(c.workspace, 'tmp-compare-'));
+  await removeStaleScratch(c.workspace);
+  const tmpDir = await makeScratchDir(c.workspace, 'compare');
+  const decodeStarted = new Date();
   try {
+    await beforeDecode(guarded[0]);
     // Reference first: boxes and reference crops per frame (only the crops are kept).
     const refFrames = new Map<number, { rect: Box4; pixels: Buffer }[]>();
     const refIdx = [...new Set(pairs.map(([, r]) => r))].sort((a, b) => a - b);
@@ -147,6 +168,7 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
     const frames: ComparedFrame[] = [];
     const masks: NewFaceMask[] = [];
     const suspectIdx = pairs.map(([s]) => s);
+    await beforeDecode(guarded[1]);
     for await (const f of decodeFrames(tools, abs(suspect), probeOfEvidence(suspect), suspectIdx, { tmpDir, signal: opts.signal, displayName: suspect.relPath })) {
       const r = f.index + offset;
       const faces: ComparedFace[] = [];
@@ -166,6 +188,12 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
       frames.push({ frameIndex: f.index, referenceFrameIndex: r, faces, energy: faces.length ? faces.reduce((s, x) => s + x.energy, 0) / faces.length : null });
       opts.onProgress?.('suspect', frames.length, suspectIdx.length);
       if (opts.signal?.aborted) throw new DeepscanError('cancelled', 'the comparison was cancelled');
+    }
+    await opts.hooks?.afterDecode?.();
+    // ffmpeg read both files by path: keep the masks only if both still hash as registered.
+    for (const e of guarded) {
+      const changed = await checkAfterDecode(c.store, e, abs(e), decodeStarted, c.actor);
+      if (changed) throw new DeepscanError('evidence-changed', `${e.relPath}: ${changed.detail}`, { file: e.relPath });
     }
     const meanEnergy = masks.length ? masks.reduce((s, m) => s + m.energy, 0) / masks.length : null;
     const params = {

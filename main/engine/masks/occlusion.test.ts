@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/paths.js';
 import { openCase, type OpenedCase } from '../case/open-case.js';
 import { ClassifierEnsemble } from '../classify/ensemble.js';
-import { sha256 } from '../classify/model-store.js';
+import { importModel } from '../classify/model-store.js';
 import type { Image8 } from '../image/image.js';
 import { decodePng, encodePng } from '../image/png.js';
 import { OnnxGraphBuilder } from '../onnx/builder.js';
@@ -31,16 +31,16 @@ function regionModel(): Uint8Array {
   return b.toBytes();
 }
 
-function installModel(home: string, id: string, bytes: Uint8Array): void {
-  const dir = join(home, 'models', id);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.onnx'), bytes);
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
-    id, name: id, kind: 'deepfake-classifier', architecture: { family: 'efficientnet', variant: 'synthetic', features: 0, parameters: null, inputSize: 380 },
-    input: { name: 'input', size: 380, layout: 'NCHW', colour: 'RGB', scale: 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-    output: { logit: 'logit', prob: null }, onnxSha256: sha256(bytes), onnxBytes: bytes.length, sources: [], checkpoint: null, builderVersion: null,
-    softwareVersion: 'test', createdAt: new Date(0).toISOString(),
+/** Installs the synthetic model the way a user would: an ONNX file with a manifest. */
+async function installModel(home: string, work: string, bytes: Uint8Array): Promise<string> {
+  const file = join(work, 'region-mean.onnx');
+  const manifest = join(work, 'region-mean.json');
+  writeFileSync(file, bytes);
+  writeFileSync(manifest, JSON.stringify({
+    name: 'region-mean', architecture: { variant: 'b0', features: 0 },
+    input: { size: 380, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] }, output: { logit: 'logit', prob: null },
   }));
+  return (await importModel(home, file, { manifestFile: manifest })).manifest.id;
 }
 
 function testCanvas(): Image8 {
@@ -58,12 +58,14 @@ describe('model attention (occlusion sensitivity)', () => {
   let home: string;
   let root: string;
   let ensemble: ClassifierEnsemble;
+  let modelId: string;
 
   beforeAll(async () => {
     root = tempDir('deepscan-attention-');
     home = join(root, 'home');
-    installModel(home, 'region-mean', regionModel());
-    ensemble = await ClassifierEnsemble.load(home, ['region-mean'], 'cpu');
+    mkdirSync(join(root, 'work'), { recursive: true });
+    modelId = await installModel(home, join(root, 'work'), regionModel());
+    ensemble = await ClassifierEnsemble.load(home, [modelId], 'cpu');
   });
   afterAll(async () => {
     await ensemble?.release();

@@ -25,7 +25,8 @@ import type { FfmpegTools } from './ffmpeg.js';
 import { INSTALL_ADVICE } from './ffmpeg.js';
 import type { MediaProbe } from './probe.js';
 import { decodedFramesFromLog, passthroughArgs } from './probe.js';
-import { inputArgs, stderrSummary } from './proc.js';
+import { whitelistRefusal } from './allow-list.js';
+import { cleanStderrLine, inputArgs, stderrSummary } from './proc.js';
 
 export interface DecodedFrame {
   /** The requested frame index (decoded-frame number, 0-based). */
@@ -48,7 +49,19 @@ export interface DecodeOptions {
   tmpDir: string;
   /** The evidence name used in error messages (default: the file's base name). */
   displayName?: string;
+  /** Filled while decoding (also when decoding fails): what ffmpeg complained about. */
+  diagnostics?: DecodeDiagnostics;
 }
+
+/** ffmpeg's error-level complaints during one decode: damage in the stream, even when frames still came out. */
+export interface DecodeDiagnostics {
+  errorLines: number;
+  /** The first distinct error lines, prefixes removed, the path replaced by the evidence name. */
+  firstErrors: string[];
+}
+
+/** Distinct error lines kept for the report. */
+const FIRST_ERRORS_KEPT = 5;
 
 /** The error thrown when the stream ended before every requested frame arrived. */
 export interface FramesMissingError extends DeepscanError {
@@ -157,6 +170,12 @@ export async function* decodeFrames(
       }
       if (/frames decoded/.test(line)) closeLog += line + '\n';
       const level = LEVEL.exec(line)?.[1];
+      const diag = opts.diagnostics;
+      if (diag && (level === 'panic' || level === 'fatal' || level === 'error')) {
+        diag.errorLines++;
+        const clean = cleanStderrLine(line, absPath, file);
+        if (diag.firstErrors.length < FIRST_ERRORS_KEPT && !diag.firstErrors.includes(clean)) diag.firstErrors.push(clean);
+      }
       if (level === 'panic' || level === 'fatal' || level === 'error' || level === 'warning') {
         st.tail.push(line);
         if (st.tail.length > 20) st.tail.shift();
@@ -289,6 +308,8 @@ export async function* decodeFrames(
 
     const failure = async (what: string): Promise<DeepscanError> => {
       await waitForClose();
+      const refused = whitelistRefusal(st.tail.join('\n'), file);
+      if (refused) return refused;
       const why = stderrSummary(st.tail.join('\n'), absPath, file);
       const how = why ? ` (ffmpeg: ${why})` : st.exitSignal ? ` (ffmpeg was stopped by ${st.exitSignal})` : st.code ? ` (ffmpeg exit code ${st.code})` : '';
       return new DeepscanError('decode-failed', `"${file}" could not be decoded: ${what}${how}.`, { file });

@@ -9,6 +9,9 @@ import { DeepscanError, errorMessage } from '../util/errors.js';
 import type { FfmpegTools } from './ffmpeg.js';
 import { INSTALL_ADVICE } from './ffmpeg.js';
 import { inputArgs, runTool, stderrSummary } from './proc.js';
+import { externalReferencesError, whitelistRefusal } from './allow-list.js';
+import { readHead } from '../ingest/classify.js';
+import { REFERENCE_SNIFF_BYTES, referenceKind } from '../ingest/references.js';
 
 export interface MediaProbe {
   kind: 'video' | 'image';
@@ -81,6 +84,7 @@ export async function probeMedia(
     throw new DeepscanError('file-unreadable', `"${file}" cannot be read: ${errorMessage(e)}`, { file, cause: e });
   }
   if (size === 0) throw new DeepscanError('file-empty', `"${file}" is empty (0 bytes): there is no video to analyse.`, { file });
+  await refuseReferenceFile(absPath, file);
 
   const args = [
     '-v', 'error', '-hide_banner',
@@ -92,6 +96,8 @@ export async function probeMedia(
   ];
   const r = await run(tools, tools.ffprobe, args, file, opts.signal);
   if (r.code !== 0) {
+    const refused = whitelistRefusal(r.stderr, file);
+    if (refused) throw refused;
     const why = stderrSummary(r.stderr, absPath, file) || `ffprobe exit code ${r.code}`;
     throw new DeepscanError(
       'media-unreadable',
@@ -147,6 +153,11 @@ export async function probeMedia(
     videoStreamIndex: v.index,
   };
 
+  // image2 is only chosen for names holding '%', read with patterns off; more than one
+  // picture would mean it read a numbered sequence of other files.
+  if (/(^|,)image2(,|$)/.test(container) && packets !== null && packets > 1) {
+    throw externalReferencesError(file, 'image sequence');
+  }
   if (IMAGE_DEMUXER.test(container)) {
     return { ...base, kind: 'image', durationSec: null, fps: null, frameCount: 1, frameCountSource: 'single-image' };
   }
@@ -203,6 +214,8 @@ export async function countDecodedFrames(
   ];
   const r = await run(tools, tools.ffmpeg, args, file, opts.signal);
   if (r.code !== 0) {
+    const refused = whitelistRefusal(r.stderr, file);
+    if (refused) throw refused;
     throw new DeepscanError('decode-failed', `"${file}": counting its frames failed (ffmpeg: ${stderrSummary(r.stderr, absPath, file) || `exit code ${r.code}`}).`, { file });
   }
   const n = decodedFramesFromLog(r.stderr);
@@ -226,6 +239,18 @@ export function decodedFramesFromLog(stderr: string): number | null {
 /** One output frame per decoded frame (-fps_mode appeared in 5.1; 5.0 has only -vsync). */
 export function passthroughArgs(tools: FfmpegTools): string[] {
   return tools.major > 5 || (tools.major === 5 && tools.minor >= 1) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough'];
+}
+
+/** Refuses playlists, manifests and lists before ffprobe sees them (see ingest/references.ts). */
+async function refuseReferenceFile(absPath: string, file: string): Promise<void> {
+  let head: Buffer;
+  try {
+    head = await readHead(absPath, REFERENCE_SNIFF_BYTES);
+  } catch (e) {
+    throw new DeepscanError('file-unreadable', `"${file}" cannot be read: ${errorMessage(e)}`, { file, cause: e });
+  }
+  const reference = referenceKind(file, head, true);
+  if (reference) throw externalReferencesError(file, reference);
 }
 
 async function run(tools: FfmpegTools, cmd: string, args: string[], file: string, signal?: AbortSignal) {

@@ -3,7 +3,7 @@
  * paths with spaces, quotes or unicode reach the tool unchanged.
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { evidenceInputArgs } from './allow-list.js';
 
 export interface RunResult {
   code: number | null;
@@ -49,29 +49,26 @@ export function runTool(cmd: string, args: string[], opts: { signal?: AbortSigna
 export function stderrSummary(stderr: string, absPath: string, displayName: string, maxLines = 3): string {
   const lines: string[] = [];
   for (const raw of stderr.split(/\r?\n|\r/)) {
-    let line = raw
-      .replace(/^\[[^\]]*@ ?(0x)?[0-9a-fA-F]+\]\s*/, '')
-      .replace(/^\[(panic|fatal|error|warning|info|verbose|debug|trace)\]\s*/, '')
-      .trim();
+    const line = cleanStderrLine(raw, absPath, displayName);
     if (!line) continue;
-    line = line.split(absPath).join(displayName);
     if (lines[lines.length - 1] !== line) lines.push(line);
   }
   return lines.slice(-maxLines).join('; ');
 }
 
-const STILL_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.jp2', '.j2k']);
+/** One stderr line without its "[h264 @ 0x55…] [error]" prefixes, the absolute path replaced by the evidence name. */
+export function cleanStderrLine(raw: string, absPath: string, displayName: string): string {
+  const line = raw
+    .replace(/^\[[^\]]*@ ?(0x)?[0-9a-fA-F]+\]\s*/, '')
+    .replace(/^\[(panic|fatal|error|warning|info|verbose|debug|trace)\]\s*/, '')
+    .trim();
+  return line.split(absPath).join(displayName);
+}
 
 /**
- * Input options placed before `-i`. ffmpeg's image2 demuxer treats `%d` in a file name as a
- * sequence pattern, so "scan%03d.png" would be looked for as scan000.png…; for still-image
- * names containing '%' we force image2 with patterns off. (Passing -pattern_type to other
- * demuxers makes ffmpeg fail with "Option pattern_type not found", so it is not global.)
+ * Input options placed before `-i` for an evidence file: the allow-list of protocols and
+ * demuxers, and image2 with patterns off for still names holding '%' (see allow-list.ts).
  */
 export function inputArgs(absPath: string): string[] {
-  const base = path.basename(absPath);
-  if (base.includes('%') && STILL_EXTENSIONS.has(path.extname(base).toLowerCase())) {
-    return ['-f', 'image2', '-pattern_type', 'none'];
-  }
-  return [];
+  return evidenceInputArgs(absPath);
 }

@@ -1,9 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { EvidenceStatus } from '../../../common/api.js';
 import { acquireAnalysisLock, isProcessAlive } from '../case/lock.js';
 import type { OpenedCase } from '../case/open-case.js';
+import { makeScratchDir, removeStaleScratch } from '../case/scratch.js';
 import type { Verdict } from '../classify/aggregate.js';
 import { ClassifierEnsemble } from '../classify/ensemble.js';
 import type { ExecutionProviderChoice } from '../classify/execution.js';
@@ -11,6 +12,7 @@ import { listModels } from '../classify/model-store.js';
 import { mtcnnChecksums, mtcnnModelDir } from '../faces/detector-models.js';
 import { MtcnnDetector } from '../faces/mtcnn.js';
 import { SEED_FACTOR, SEED_MIN_FACE, SEED_THRESHOLDS } from '../faces/seed-faces.js';
+import { checkAfterDecode, checkBeforeDecode } from '../ingest/decode-guard.js';
 import { ingestCaseFolder, type IngestSummary } from '../ingest/ingest.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
 import type { ModelResultRow } from '../store/case-store.js';
@@ -35,6 +37,18 @@ export interface AnalyzeOptions {
   signal?: AbortSignal;
   onEvent?: (e: AnalysisEvent) => void;
   tools?: FfmpegTools;
+  /**
+   * Test-only: called at the points an attacker would use to swap a file (after the folder is
+   * verified; after an item's pre-decode identity check, just before ffmpeg opens it; after its
+   * decode, before the re-hash). Production callers never set it.
+   */
+  hooks?: AnalyzeHooks;
+}
+
+export interface AnalyzeHooks {
+  afterIngest?(): Promise<void> | void;
+  beforeDecode?(relPath: string): Promise<void> | void;
+  afterDecode?(relPath: string): Promise<void> | void;
 }
 
 export interface AnalyzeSummary {
@@ -45,6 +59,8 @@ export interface AnalyzeSummary {
   rescored: number;
   skipped: number;
   unreadable: number;
+  /** Items refused or discarded because the file changed between its hash and its decode. */
+  integrityFailed: number;
   models: string[];
   executionProvider: string | null;
   error: string | null;
@@ -71,7 +87,9 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
   const detectorDir = mtcnnModelDir();
   const detectorShas = mtcnnChecksums(detectorDir);
   const release = await acquireAnalysisLock(c.workspace);
-  const tmpDir = await mkdtemp(join(c.workspace, 'tmp-'));
+  // Decoded frames of evidence: in the case workspace, owned, and swept after a crash.
+  await removeStaleScratch(c.workspace);
+  const tmpDir = await makeScratchDir(c.workspace, 'analyze');
   let detector: MtcnnDetector | null = null;
   let ensemble: ClassifierEnsemble | null = null;
   try {
@@ -80,6 +98,7 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
       signal: opts.signal,
       onProgress: (p) => opts.onEvent?.({ type: 'verify-progress', ...p }),
     });
+    await opts.hooks?.afterIngest?.();
     // The face detector runs on the CPU: its results must not depend on the machine.
     detector = await MtcnnDetector.load(detectorDir, { executionProviders: ['cpu'] });
     ensemble = modelIds.length ? await ClassifierEnsemble.load(c.home, modelIds, opts.ep ?? 'auto') : null;
@@ -91,7 +110,7 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
     const params = { frames, models: modelIds, modelOnnxSha256: modelShas, detector: detectorInfo };
     const ep = ensemble ? ensemble.executionProviders : null;
     const runId = c.store.startRun({ params, softwareVersion: softwareVersion(), stageVersions: versions, executionProvider: ep, host: hostname(), pid: process.pid }, c.actor);
-    const summary: AnalyzeSummary = { runId, status: 'completed', ingest, analyzed: 0, rescored: 0, skipped: 0, unreadable: 0, models: modelIds, executionProvider: ep, error: null };
+    const summary: AnalyzeSummary = { runId, status: 'completed', ingest, analyzed: 0, rescored: 0, skipped: 0, unreadable: 0, integrityFailed: 0, models: modelIds, executionProvider: ep, error: null };
     const items = c.store.listEvidence().filter((e) => e.kind !== 'other' && e.status !== 'not-media' && e.status !== 'integrity-failed' && e.sha256 !== null);
     opts.onEvent?.({ type: 'run-started', runId, total: items.length, models: modelIds, executionProvider: ep });
     try {
@@ -116,15 +135,32 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
           opts.onEvent?.({ type: 'item-finished', ...base, status: 'analyzed', error: null, skipped: false, score: verdict.score });
           continue;
         }
+        const absPath = join(c.folder, ...e.relPath.split('/'));
+        const refused = await checkBeforeDecode(c.store, e, absPath, c.actor);
+        if (refused) {
+          summary.integrityFailed++;
+          opts.onEvent?.({ type: 'item-finished', ...base, status: 'integrity-failed', error: c.store.getEvidence(e.id)?.error ?? refused.detail, skipped: false, score: null });
+          continue;
+        }
+        await opts.hooks?.beforeDecode?.(e.relPath);
+        const decodeStarted = new Date();
         const result = await analyzeItem(e, {
-          tools, absPath: join(c.folder, ...e.relPath.split('/')), tmpDir, frames, detector, ensemble, signal: opts.signal,
+          tools, absPath, tmpDir, frames, detector, ensemble, signal: opts.signal,
           onProgress: (stage, fraction) => opts.onEvent?.({ type: 'item-progress', ...base, stage, fraction }),
         });
+        await opts.hooks?.afterDecode?.(e.relPath);
+        // ffmpeg read the file by path: only bytes that still hash (and stat) as registered count.
+        const changed = await checkAfterDecode(c.store, e, absPath, decodeStarted, c.actor);
+        if (changed) {
+          summary.integrityFailed++;
+          opts.onEvent?.({ type: 'item-finished', ...base, status: 'integrity-failed', error: c.store.getEvidence(e.id)?.error ?? changed.detail, skipped: false, score: null });
+          continue;
+        }
         // Computation is done; the write below is short and all-or-nothing.
         c.store.saveAnalysis({
           evidenceId: e.id, runId, evidenceSha256: e.sha256!, paramsKey: keys.classifyKey, facesKey: keys.facesKey, classifyKey: keys.classifyKey,
           params, stageVersions: versions, status: result.status, errorCode: result.errorCode, error: result.error, frameIndices: result.frameIndices,
-          frames: result.frames, probeUpdate: result.probeUpdate, score: result.verdict?.score ?? null, scoreNote: result.verdict?.note ?? null,
+          frames: result.frames, warnings: result.warnings, probeUpdate: result.probeUpdate, score: result.verdict?.score ?? null, scoreNote: result.verdict?.note ?? null,
           executionProvider: ep, detector: detectorInfo, modelResults: result.verdict ? modelRows(result.verdict, modelShas) : [],
         }, c.actor);
         if (result.status === 'analyzed') summary.analyzed++;
@@ -135,7 +171,7 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
       summary.status = isDeepscanError(err) && err.code === 'cancelled' ? 'cancelled' : 'failed';
       summary.error = errorMessage(err);
     }
-    c.store.finishRun(runId, summary.status, summary.error, c.actor, { analyzed: summary.analyzed, rescored: summary.rescored, skipped: summary.skipped, unreadable: summary.unreadable });
+    c.store.finishRun(runId, summary.status, summary.error, c.actor, { analyzed: summary.analyzed, rescored: summary.rescored, skipped: summary.skipped, unreadable: summary.unreadable, integrityFailed: summary.integrityFailed });
     return summary;
   } finally {
     await detector?.release();

@@ -8,9 +8,10 @@ import { decodePng, encodePng } from '../image/png.js';
 import { makeImage, type Image8 } from '../image/image.js';
 import { probeOfEvidence } from '../ingest/ingest.js';
 import type { FfmpegTools } from '../media/ffmpeg.js';
-import { decodeFrames } from '../media/decode.js';
+import { decodeFrames, type DecodeDiagnostics } from '../media/decode.js';
 import { countDecodedFrames, type MediaProbe } from '../media/probe.js';
 import { sampleFrameIndices } from '../media/sample.js';
+import { decodeErrorsWarning, substitutedWarning, timestampWarnings, truncatedWarning, type MediaWarning } from '../media/warnings.js';
 import type { EvidenceRecord, NewFace, NewFrame, ProbeFields, StoredFace } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 
@@ -22,6 +23,8 @@ export interface ItemResult {
   frames: NewFrame[];
   verdict: Verdict | null;
   probeUpdate?: Partial<ProbeFields>;
+  /** Incomplete or damaged media noticed while analysing; [] when nothing was noticed. */
+  warnings: MediaWarning[];
 }
 
 export interface ItemContext {
@@ -45,7 +48,8 @@ export interface ItemContext {
  */
 export async function analyzeItem(e: EvidenceRecord, ctx: ItemContext): Promise<ItemResult> {
   if (e.frameCount === null || e.width === null || e.height === null) {
-    return unreadable('media-unreadable', e.error ?? `${e.relPath}: the file could not be probed as media`);
+    // Keep the cause found at ingest (e.g. 'external-references'): the item was never probed.
+    return unreadable(e.errorCode ?? 'media-unreadable', e.error ?? `${e.relPath}: the file could not be probed as media`);
   }
   const probe = probeOfEvidence(e);
   try {
@@ -62,19 +66,23 @@ export async function analyzeItem(e: EvidenceRecord, ctx: ItemContext): Promise<
     }
     if (trueCount <= 0) return unreadable('decode-failed', `${e.relPath}: no frame of the video could be decoded`);
     try {
-      const result = await runStages(e, { ...probe, frameCount: trueCount, frameCountSource: 'decoded' }, ctx);
-      return { ...result, probeUpdate: { frameCount: trueCount, frameCountSource: 'decoded' } };
+      const result = await runStages(e, { ...probe, frameCount: trueCount, frameCountSource: 'decoded' }, ctx, probe.frameCount);
+      const planned = sampleFrameIndices(probe.frameCount, ctx.frames);
+      const substituted = substitutedWarning(planned, trueCount);
+      return { ...result, warnings: substituted ? [...result.warnings, substituted] : result.warnings, probeUpdate: { frameCount: trueCount, frameCountSource: 'decoded' } };
     } catch (retryErr) {
       return failure(retryErr, e);
     }
   }
 }
 
-async function runStages(e: EvidenceRecord, probe: MediaProbe, ctx: ItemContext): Promise<ItemResult> {
+/** `promised`: the frame count an earlier attempt relied on, when the stream turned out shorter. */
+async function runStages(e: EvidenceRecord, probe: MediaProbe, ctx: ItemContext, promised = 0): Promise<ItemResult> {
   const indices = probe.kind === 'image' ? [0] : sampleFrameIndices(probe.frameCount, ctx.frames);
   const frames: NewFrame[] = [];
+  const diagnostics: DecodeDiagnostics = { errorLines: 0, firstErrors: [] };
   ctx.onProgress?.('frames', 0);
-  for await (const f of decodeFrames(ctx.tools, ctx.absPath, probe, indices, { signal: ctx.signal, tmpDir: ctx.tmpDir, displayName: e.relPath })) {
+  for await (const f of decodeFrames(ctx.tools, ctx.absPath, probe, indices, { signal: ctx.signal, tmpDir: ctx.tmpDir, displayName: e.relPath, diagnostics })) {
     const where = `${e.relPath} frame ${f.index}`;
     const detected = await detectSeedFaces(ctx.detector, { data: f.rgb, width: f.width, height: f.height }, where);
     const faces = detected.faces.map((face, faceNo) => toNewFace(face, faceNo));
@@ -90,7 +98,23 @@ async function runStages(e: EvidenceRecord, probe: MediaProbe, ctx: ItemContext)
     throw new DeepscanError('frames-missing', `${e.relPath}: ${frames.length} of ${indices.length} sampled frames were decoded`);
   }
   assignTracks(frames);
-  return { status: 'analyzed', errorCode: null, error: null, frameIndices: indices, frames, verdict: verdictOf(frames.flatMap((f) => f.faces.map((face) => face.scores)), ctx.ensemble) };
+  const warnings = mediaWarnings(probe, promised, diagnostics, frames);
+  return { status: 'analyzed', errorCode: null, error: null, frameIndices: indices, frames, warnings, verdict: verdictOf(frames.flatMap((f) => f.faces.map((face) => face.scores)), ctx.ensemble) };
+}
+
+/**
+ * What the analyst must know about the media behind this result: frames promised by the
+ * container (or by the count a first attempt used) that do not decode, ffmpeg's error lines
+ * during the decode, and sampled frames whose timestamps do not advance.
+ */
+function mediaWarnings(probe: MediaProbe, promised: number, diagnostics: DecodeDiagnostics, frames: readonly NewFrame[]): MediaWarning[] {
+  if (probe.kind === 'image') return [decodeErrorsWarning(diagnostics)].filter((w): w is MediaWarning => w !== null);
+  const truncated = truncatedWarning(Math.max(promised, probe.containerFrameCount ?? 0), probe.frameCount);
+  return [
+    truncated,
+    decodeErrorsWarning(diagnostics),
+    ...timestampWarnings(frames.map((f) => ({ index: f.frameIndex, ptsSec: f.ptsSec }))),
+  ].filter((w): w is MediaWarning => w !== null);
 }
 
 /**
@@ -167,5 +191,5 @@ function failure(err: unknown, e: EvidenceRecord): ItemResult {
 }
 
 function unreadable(code: string, error: string): ItemResult {
-  return { status: 'unreadable', errorCode: code, error, frameIndices: null, frames: [], verdict: null };
+  return { status: 'unreadable', errorCode: code, error, frameIndices: null, frames: [], verdict: null, warnings: [] };
 }

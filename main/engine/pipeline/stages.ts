@@ -14,7 +14,8 @@ export interface StageInfo {
 
 export const FRAMES_STAGE: StageInfo = {
   id: 'frames',
-  version: 1,
+  // 2: media warnings (truncated, decode errors, timestamps) are recorded with each analysis.
+  version: 2,
   description: 'Sample N frames at floor(linspace(0, count-1, N)), decoded sequentially to RGB by ffmpeg, rotation applied; JPEG previews.',
 };
 

@@ -1,6 +1,6 @@
 import { aggregate } from '../classify/aggregate.js';
 import type { CaseStore, StoredFace } from '../store/case-store.js';
-import { verifyAuditChain } from '../store/audit.js';
+import { verifyCaseAudit } from '../store/verify-audit.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { softwareVersion } from '../util/version.js';
 
@@ -18,7 +18,20 @@ export interface CaseJson {
     createdAt: string;
     softwareVersion: string;
     schemaVersion: number;
-    audit: { ok: boolean; entries: number; headHash: string };
+    /**
+     * The audit log as verified now: hash chain, signatures and every result row's digest. ok is
+     * false when any of them fails (problem names the first). entries + headHash are an anchor:
+     * `deepscan audit verify --anchor` on this file later detects a cut or rewritten log.
+     */
+    audit: {
+      ok: boolean; entries: number; headHash: string;
+      /** SHA-256 hex of the raw Ed25519 public key that signed the latest entry; null when unsigned. */
+      keyFingerprint: string | null;
+      /** Whether the signing key is this installation's (null when not checked). */
+      installationKey: boolean | null;
+      signedEntries: number; legacyEntries: number; resultsChecked: number;
+      firstBadSeq: number | null; problem: string | null;
+    };
     lastRun: { id: number; status: string; startedAt: string; endedAt: string | null; params: unknown; stageVersions: Record<string, number>; softwareVersion: string } | null;
   };
   evidence: EvidenceJson[];
@@ -43,6 +56,8 @@ export interface EvidenceJson {
   codec: string | null;
   container: string | null;
   analysis: { run: number; completedAt: string; params: unknown; stageVersions: Record<string, number>; executionProvider: string | null } | null;
+  /** Incomplete or damaged media noticed by the current analysis ({ code, message }); always present, [] when none. */
+  warnings: { code: string; message: string }[];
   frames: FrameJson[];
   /** Ensemble score of the video (mean of the per-model strategy values); null with scoreNote saying why. */
   score: number | null;
@@ -80,14 +95,17 @@ export interface FaceJson {
 export function buildCaseJson(store: CaseStore): CaseJson {
   const info = store.getCase();
   if (!info) throw new Error(`${store.file}: the case database holds no case`);
-  const audit = verifyAuditChain(store.db);
+  const audit = verifyCaseAudit(store.db, { trustedKeyIds: store.keyring?.trustedKeyIds });
   const runs = store.listRuns();
   const last = runs[runs.length - 1];
   return {
     case: {
       id: info.id, name: info.name, number: info.number, examiner: info.examiner, folder: info.folder, createdAt: info.createdAt,
       softwareVersion: softwareVersion(), schemaVersion: SCHEMA_VERSION,
-      audit: { ok: audit.ok, entries: audit.entries, headHash: audit.headHash },
+      audit: {
+        ok: audit.ok, entries: audit.entries, headHash: audit.headHash, keyFingerprint: audit.keyFingerprint, installationKey: audit.installationKey,
+        signedEntries: audit.signedEntries, legacyEntries: audit.legacyEntries, resultsChecked: audit.resultsChecked, firstBadSeq: audit.firstBadSeq, problem: audit.problem,
+      },
       lastRun: last ? { id: last.id, status: last.status, startedAt: last.startedAt, endedAt: last.endedAt, params: last.params, stageVersions: last.stageVersions, softwareVersion: last.softwareVersion } : null,
     },
     evidence: store.listEvidence().map((e) => {
@@ -102,6 +120,7 @@ export function buildCaseJson(store: CaseStore): CaseJson {
         integrity: e.integrity, frameCount: e.frameCount, frameCountSource: e.frameCountSource, fps: e.fps, width: e.width, height: e.height,
         durationSec: e.durationSec, rotation: e.rotation, codec: e.codec, container: e.container,
         analysis: analysis ? { run: analysis.runId, completedAt: analysis.completedAt, params: analysis.params, stageVersions: analysis.stageVersions, executionProvider: analysis.executionProvider } : null,
+        warnings: analysis?.warnings ?? [],
         frames: frames.map((f) => ({
           index: f.frameIndex, pts: f.ptsSec, detectSize: f.detectWidth && f.detectHeight ? [f.detectWidth, f.detectHeight] as [number, number] : null,
           faces: faces.filter((x) => x.frameId === f.id).map((x) => faceJson(x, scores.get(x.id) ?? {})),

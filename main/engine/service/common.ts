@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fail, ok, type Result } from '../../../common/result.js';
+import { installationKeyring } from '../case/signing-key.js';
 import { caseDbPath } from '../case/workspace.js';
 import { CaseStore } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
@@ -22,13 +23,14 @@ export function caseDbFile(home: string, caseId: string): string {
  */
 export function openCaseStore(home: string, caseId: string, mode: 'read' | 'write'): CaseStore {
   const file = caseDbFile(home, caseId);
-  if (mode === 'write') return new CaseStore(file);
+  if (mode === 'write') return new CaseStore(file, { keyring: installationKeyring(home, { write: true }) });
+  const keyring = installationKeyring(home, { write: false });
   try {
-    return new CaseStore(file, { readonly: true });
+    return new CaseStore(file, { readonly: true, keyring });
   } catch (e) {
     if (!isDeepscanError(e) || e.code !== 'schema-too-new') throw e;
     new CaseStore(file).close(); // migrates forward, or throws when the schema really is newer
-    return new CaseStore(file, { readonly: true });
+    return new CaseStore(file, { readonly: true, keyring });
   }
 }
 

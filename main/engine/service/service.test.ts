@@ -188,10 +188,11 @@ describe('reviews', () => {
     expect(audit.headHash).toBe(audit.items[audit.items.length - 1].hash);
     const reviews = audit.items.filter((i) => i.action === 'review');
     expect(reviews.map((r) => r.actor)).toEqual(['E. Examiner', 'Second Examiner']);
-    expect(reviews[0].details).toEqual({
+    expect(reviews[0].details).toMatchObject({
       examiner: 'E. Examiner', path: 'three_faces.mp4', sha256: video.evidence.sha256, frame: top.frameIndex, face: top.faceNo,
-      decision: 'fake', category: 3, note: 'blending at the jaw line',
+      decision: 'fake', category: 3, note: 'blending at the jaw line', results: { scope: expect.stringMatching(/^review \d+$/) as unknown },
     });
+    expect(audit.keyFingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(audit.items[0].action).toBe('case-created');
   });
 

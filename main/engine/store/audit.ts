@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../util/canonical-json.js';
+import { DeepscanError } from '../util/errors.js';
+import { hasSignatureColumns, signerFor } from './audit-signing.js';
 import type { CaseDb } from './db.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -12,6 +14,10 @@ export interface AuditEntry {
   details: unknown;
   prevHash: string;
   hash: string;
+  /** Base64 Ed25519 signature over `hash` (null: written before signing, or by a process without a key). */
+  signature?: string | null;
+  /** Fingerprint of the signing key (SHA-256 hex of the raw public key). */
+  keyId?: string | null;
 }
 
 /** The hash of one entry covers its content and the previous entry's hash. */
@@ -32,17 +38,34 @@ export function appendAudit(db: CaseDb, actor: string, action: string, details: 
   const detailsJson = canonicalJson(details ?? {});
   const entry = { seq, at, actor, action, details: JSON.parse(detailsJson) as unknown, prevHash };
   const hash = auditEntryHash(entry);
-  db.prepare('INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    seq, at, actor, action, detailsJson, prevHash, hash,
+  const signer = signerFor(db);
+  if (!signer) {
+    // An unsigned entry after signed ones would read as a forgery on every later verification.
+    if (hasSignatureColumns(db) && db.prepare('SELECT 1 FROM audit_log WHERE signature IS NOT NULL LIMIT 1').get()) {
+      throw new DeepscanError('signing-key', `${db.name}: this case's audit log is signed, but this process has no signing key; open the case with its installation key`, { file: db.name });
+    }
+    db.prepare('INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      seq, at, actor, action, detailsJson, prevHash, hash,
+    );
+    return { ...entry, hash, signature: null, keyId: null };
+  }
+  const signature = signer.sign(hash);
+  db.prepare('INSERT OR IGNORE INTO audit_keys (key_id, public_key, first_used_at) VALUES (?, ?, ?)').run(signer.keyId, signer.publicKey, at);
+  db.prepare('INSERT INTO audit_log (seq, at, actor, action, details, prev_hash, hash, signature, key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(
+    seq, at, actor, action, detailsJson, prevHash, hash, signature, signer.keyId,
   );
-  return { ...entry, hash };
+  return { ...entry, hash, signature, keyId: signer.keyId };
 }
 
 export function readAudit(db: CaseDb): AuditEntry[] {
-  const rows = db.prepare('SELECT seq, at, actor, action, details, prev_hash, hash FROM audit_log ORDER BY seq').all() as {
-    seq: number; at: string; actor: string; action: string; details: string; prev_hash: string; hash: string;
+  const signed = hasSignatureColumns(db);
+  const rows = db.prepare(`SELECT seq, at, actor, action, details, prev_hash, hash${signed ? ', signature, key_id' : ''} FROM audit_log ORDER BY seq`).all() as {
+    seq: number; at: string; actor: string; action: string; details: string; prev_hash: string; hash: string; signature?: string | null; key_id?: string | null;
   }[];
-  return rows.map((r) => ({ seq: r.seq, at: r.at, actor: r.actor, action: r.action, details: JSON.parse(r.details) as unknown, prevHash: r.prev_hash, hash: r.hash }));
+  return rows.map((r) => ({
+    seq: r.seq, at: r.at, actor: r.actor, action: r.action, details: JSON.parse(r.details) as unknown, prevHash: r.prev_hash, hash: r.hash,
+    signature: r.signature ?? null, keyId: r.key_id ?? null,
+  }));
 }
 
 export interface AuditVerification {

@@ -1,5 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import { appendAudit } from './audit.js';
+import { attachSigner, type Keyring } from './audit-signing.js';
+import { analysisDigest, evidenceDigest } from './result-digest.js';
 import { openCaseDb, type CaseDb } from './db.js';
 import type { EvidenceKind, EvidenceStatus } from '../../../common/api.js';
 
@@ -48,7 +50,17 @@ export interface EvidenceRecord extends ProbeFields {
   integrity: 'ok' | 'changed' | 'missing' | 'unverified';
   firstSeenAt: string;
   lastVerifiedAt: string | null;
+  /** The file's identity when it was last hashed (see ingest/hash.ts FileIdentity); null before schema 5. */
+  dev: number | null;
+  ino: number | null;
+  ctimeMs: number | null;
 }
+
+/** A new evidence row; the identity fields may be left out (a file that could not be hashed has none). */
+export type NewEvidence = Omit<EvidenceRecord, 'id' | 'dev' | 'ino' | 'ctimeMs'> & Partial<Pick<EvidenceRecord, 'dev' | 'ino' | 'ctimeMs'>>;
+
+/** Where an integrity failure was detected (integrity_events.phase). */
+export type IntegrityPhase = 'ingest' | 'before-decode' | 'after-decode' | 'report' | 'compare' | 'heatmap';
 
 export interface RunRecord {
   id: number;
@@ -83,7 +95,15 @@ export interface AnalysisRecord {
   errorCode: string | null;
   error: string | null;
   frameIndices: number[] | null;
+  /** Incomplete or damaged media noticed during analysis (analyses.warnings); [] when none. */
+  warnings: AnalysisWarning[];
   completedAt: string;
+}
+
+/** A finding about the media behind an analysis, e.g. { code: 'truncated', message: 'truncated: 133 of 300 frames decodable; …' }. */
+export interface AnalysisWarning {
+  code: string;
+  message: string;
 }
 
 export interface FrameRecord {
@@ -172,6 +192,8 @@ export interface NewAnalysis {
   frames: NewFrame[];
   /** Probe fields learnt during analysis (e.g. a recounted frame count). */
   probeUpdate?: Partial<ProbeFields>;
+  /** Incomplete or damaged media noticed during analysis; absent or [] when none. */
+  warnings?: AnalysisWarning[];
 }
 
 type Row = Record<string, unknown>;
@@ -187,10 +209,14 @@ export class CaseStore {
   readonly db: CaseDb;
   readonly file: string;
   private readonly statements = new Map<string, Statement>();
+  /** This installation's audit keys: the signer of new entries and the fingerprints it trusts. */
+  readonly keyring: Keyring | null;
 
-  constructor(file: string, options: { readonly?: boolean } = {}) {
+  constructor(file: string, options: { readonly?: boolean; keyring?: Keyring | null } = {}) {
     this.file = file;
-    this.db = openCaseDb(file, options);
+    this.db = openCaseDb(file, { readonly: options.readonly });
+    this.keyring = options.keyring ?? null;
+    if (this.keyring?.signer && !options.readonly) attachSigner(this.db, this.keyring.signer);
   }
 
   close(): void {
@@ -239,6 +265,20 @@ export class CaseStore {
     });
   }
 
+  /**
+   * Creates the case unless another opener already has: the check and the insert share one
+   * immediate transaction, so two processes opening a brand-new case make exactly one case row.
+   * Returns the case as stored and whether this call created it.
+   */
+  createCaseIfMissing(info: CaseInfo, actor: string): { info: CaseInfo; created: boolean } {
+    return this.write(() => {
+      const existing = this.getCase();
+      if (existing) return { info: existing, created: false };
+      this.createCase(info, actor); // nested write: better-sqlite3 makes it a savepoint
+      return { info, created: true };
+    });
+  }
+
   updateCaseDetails(changes: { name?: string; number?: string | null; examiner?: string | null }, actor: string): void {
     const current = this.getCase();
     if (!current) throw new Error('updateCaseDetails: case not created');
@@ -267,13 +307,16 @@ export class CaseStore {
   }
 
   /** Registers a newly found file. Its sha256 becomes the reference hash for all later checks. */
-  insertEvidence(e: Omit<EvidenceRecord, 'id'>, actor: string): number {
+  insertEvidence(e: NewEvidence, actor: string): number {
     return this.write(() => {
-      const cols = ['rel_path', 'size', 'mtime_ms', 'sha256', 'kind', 'status', 'error_code', 'error', 'integrity', 'first_seen_at', 'last_verified_at', ...PROBE_COLUMNS.map(([, c]) => c)];
-      const values = [e.relPath, e.size, e.mtimeMs, e.sha256, e.kind, e.status, e.errorCode, e.error, e.integrity, e.firstSeenAt, e.lastVerifiedAt, ...PROBE_COLUMNS.map(([k]) => probeValue(e, k))];
-      const info = this.stmt(`INSERT INTO evidence (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values);
-      appendAudit(this.db, actor, 'evidence-registered', { path: e.relPath, size: e.size, sha256: e.sha256, kind: e.kind, status: e.status, error: e.error });
-      return Number(info.lastInsertRowid);
+      const cols = ['rel_path', 'size', 'mtime_ms', 'sha256', 'kind', 'status', 'error_code', 'error', 'integrity', 'first_seen_at', 'last_verified_at', 'dev', 'ino', 'ctime_ms', ...PROBE_COLUMNS.map(([, c]) => c)];
+      const values = [
+        e.relPath, e.size, e.mtimeMs, e.sha256, e.kind, e.status, e.errorCode, e.error, e.integrity, e.firstSeenAt, e.lastVerifiedAt,
+        e.dev ?? null, e.ino ?? null, e.ctimeMs ?? null, ...PROBE_COLUMNS.map(([k]) => probeValue(e, k)),
+      ];
+      const id = Number(this.stmt(`INSERT INTO evidence (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...values).lastInsertRowid);
+      appendAudit(this.db, actor, 'evidence-registered', { path: e.relPath, size: e.size, sha256: e.sha256, kind: e.kind, status: e.status, error: e.error, results: evidenceDigest(this.db, id) });
+      return id;
     });
   }
 
@@ -286,7 +329,7 @@ export class CaseStore {
     }
     const map: [keyof typeof changes, string][] = [
       ['size', 'size'], ['mtimeMs', 'mtime_ms'], ['sha256', 'sha256'], ['kind', 'kind'], ['status', 'status'], ['errorCode', 'error_code'],
-      ['error', 'error'], ['integrity', 'integrity'], ['lastVerifiedAt', 'last_verified_at'], ...PROBE_COLUMNS,
+      ['error', 'error'], ['integrity', 'integrity'], ['lastVerifiedAt', 'last_verified_at'], ['dev', 'dev'], ['ino', 'ino'], ['ctimeMs', 'ctime_ms'], ...PROBE_COLUMNS,
     ];
     const sets: string[] = [];
     const values: unknown[] = [];
@@ -298,33 +341,43 @@ export class CaseStore {
     if (!sets.length) return;
     this.write(() => {
       this.stmt(`UPDATE evidence SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-      if (auditAction) appendAudit(this.db, actor, auditAction, auditDetails ?? { path: current.relPath });
+      // The entry carries the digest of the registered hash and integrity state as they now are.
+      if (auditAction) appendAudit(this.db, actor, auditAction, { ...((auditDetails ?? { path: current.relPath }) as object), results: evidenceDigest(this.db, id) });
     });
   }
 
   recordIntegrityFailure(
     evidence: EvidenceRecord,
-    event: { kind: 'changed' | 'missing'; observedSha256: string | null; observedSize: number | null; observedMtimeMs: number | null },
+    event: {
+      kind: 'changed' | 'missing'; observedSha256: string | null; observedSize: number | null; observedMtimeMs: number | null;
+      /** When it was detected (default 'ingest') and what differed, in words. */
+      phase?: IntegrityPhase; detail?: string;
+    },
     actor: string,
   ): void {
     const at = new Date().toISOString();
+    const phase = event.phase ?? 'ingest';
+    const detail = event.detail ?? null;
     this.write(() => {
       this.stmt(
-        'INSERT INTO integrity_events (evidence_id, detected_at, kind, expected_sha256, observed_sha256, expected_size, observed_size, observed_mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(evidence.id, at, event.kind, evidence.sha256, event.observedSha256, evidence.size, event.observedSize, event.observedMtimeMs);
-      const message = event.kind === 'missing'
-        ? `integrity failure: the file is missing from the case folder (registered SHA-256 ${evidence.sha256})`
-        : `integrity failure: the file changed after registration (registered SHA-256 ${evidence.sha256}, now ${event.observedSha256})`;
+        'INSERT INTO integrity_events (evidence_id, detected_at, kind, expected_sha256, observed_sha256, expected_size, observed_size, observed_mtime_ms, phase, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(evidence.id, at, event.kind, evidence.sha256, event.observedSha256, evidence.size, event.observedSize, event.observedMtimeMs, phase, detail);
+      const message = detail !== null
+        ? `integrity failure (${phase}): ${detail} (registered SHA-256 ${evidence.sha256}${event.observedSha256 ? `, now ${event.observedSha256}` : ''})`
+        : event.kind === 'missing'
+          ? `integrity failure: the file is missing from the case folder (registered SHA-256 ${evidence.sha256})`
+          : `integrity failure: the file changed after registration (registered SHA-256 ${evidence.sha256}, now ${event.observedSha256})`;
       this.stmt('UPDATE evidence SET status = ?, integrity = ?, error_code = ?, error = ?, last_verified_at = ? WHERE id = ?').run(
         'integrity-failed', event.kind, 'integrity-failed', message, at, evidence.id,
       );
-      appendAudit(this.db, actor, 'integrity-failure', { path: evidence.relPath, kind: event.kind, expectedSha256: evidence.sha256, observedSha256: event.observedSha256, observedSize: event.observedSize });
+      appendAudit(this.db, actor, 'integrity-failure', { path: evidence.relPath, kind: event.kind, expectedSha256: evidence.sha256, observedSha256: event.observedSha256, observedSize: event.observedSize, phase, detail, results: evidenceDigest(this.db, evidence.id) });
     });
   }
 
-  integrityEvents(evidenceId: number): { detectedAt: string; kind: string; expectedSha256: string | null; observedSha256: string | null }[] {
-    return (this.stmt('SELECT detected_at, kind, expected_sha256, observed_sha256 FROM integrity_events WHERE evidence_id = ? ORDER BY id').all(evidenceId) as Row[]).map((r) => ({
+  integrityEvents(evidenceId: number): { detectedAt: string; kind: string; expectedSha256: string | null; observedSha256: string | null; phase: string | null; detail: string | null }[] {
+    return (this.stmt('SELECT detected_at, kind, expected_sha256, observed_sha256, phase, detail FROM integrity_events WHERE evidence_id = ? ORDER BY id').all(evidenceId) as Row[]).map((r) => ({
       detectedAt: r.detected_at as string, kind: r.kind as string, expectedSha256: r.expected_sha256 as string | null, observedSha256: r.observed_sha256 as string | null,
+      phase: r.phase as string | null, detail: r.detail as string | null,
     }));
   }
 
@@ -378,6 +431,7 @@ export class CaseStore {
       stageVersions: JSON.parse(r.stage_versions as string) as Record<string, number>, status: r.status as AnalysisRecord['status'],
       errorCode: r.error_code as string | null, error: r.error as string | null,
       frameIndices: r.frame_indices ? (JSON.parse(r.frame_indices as string) as number[]) : null, completedAt: r.completed_at as string,
+      warnings: JSON.parse((r.warnings as string | null) ?? '[]') as AnalysisWarning[],
     } : null;
   }
 
@@ -392,12 +446,12 @@ export class CaseStore {
       const faceCount = a.frames.reduce((n, f) => n + f.faces.length, 0);
       const info = this.stmt(
         `INSERT INTO analyses (evidence_id, run_id, evidence_sha256, params_key, faces_key, classify_key, params, stage_versions, status,
-           error_code, error, frame_indices, completed_at, face_count, score, score_note, execution_provider, detector)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           error_code, error, frame_indices, completed_at, face_count, score, score_note, execution_provider, detector, warnings)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         a.evidenceId, a.runId, a.evidenceSha256, a.paramsKey, a.facesKey, a.classifyKey, JSON.stringify(a.params), JSON.stringify(a.stageVersions),
         a.status, a.errorCode, a.error, a.frameIndices ? JSON.stringify(a.frameIndices) : null, completedAt, faceCount, a.score, a.scoreNote,
-        a.executionProvider, a.detector === null || a.detector === undefined ? null : JSON.stringify(a.detector),
+        a.executionProvider, a.detector === null || a.detector === undefined ? null : JSON.stringify(a.detector), JSON.stringify(a.warnings ?? []),
       );
       const analysisId = Number(info.lastInsertRowid);
       const insertFrame = this.stmt(
@@ -419,9 +473,9 @@ export class CaseStore {
       const ev = this.getEvidence(a.evidenceId);
       appendAudit(this.db, actor, 'evidence-analyzed', {
         run: a.runId, path: ev?.relPath, sha256: a.evidenceSha256, status: a.status, error: a.error, paramsKey: a.paramsKey,
-        stageVersions: a.stageVersions, frames: a.frameIndices, faces: faceCount, score: a.score, scoreNote: a.scoreNote,
+        stageVersions: a.stageVersions, frames: a.frameIndices, faces: faceCount, score: a.score, scoreNote: a.scoreNote, warnings: a.warnings ?? [],
         models: Object.fromEntries(a.modelResults.map((m) => [m.modelId, { onnxSha256: m.onnxSha256, value: m.value, branch: m.branch }])),
-        executionProvider: a.executionProvider,
+        executionProvider: a.executionProvider, analysis: analysisId, results: analysisDigest(this.db, a.evidenceId),
       });
       return analysisId;
     });
@@ -442,10 +496,11 @@ export class CaseStore {
       this.stmt('UPDATE analyses SET run_id = ?, params_key = ?, classify_key = ?, params = ?, stage_versions = ?, score = ?, score_note = ?, execution_provider = ?, completed_at = ? WHERE id = ?').run(
         r.runId, r.paramsKey, r.classifyKey, JSON.stringify(r.params), JSON.stringify(r.stageVersions), r.score, r.scoreNote, r.executionProvider, new Date().toISOString(), analysisId,
       );
-      const a = this.stmt('SELECT e.rel_path AS path, a.evidence_sha256 AS sha FROM analyses a JOIN evidence e ON e.id = a.evidence_id WHERE a.id = ?').get(analysisId) as { path: string; sha: string };
+      const a = this.stmt('SELECT e.rel_path AS path, a.evidence_sha256 AS sha, a.evidence_id AS evidenceId FROM analyses a JOIN evidence e ON e.id = a.evidence_id WHERE a.id = ?').get(analysisId) as { path: string; sha: string; evidenceId: number };
       appendAudit(this.db, actor, 'evidence-rescored', {
         run: r.runId, path: a.path, sha256: a.sha, paramsKey: r.paramsKey, score: r.score, scoreNote: r.scoreNote, executionProvider: r.executionProvider,
         models: Object.fromEntries(r.modelResults.map((m) => [m.modelId, { onnxSha256: m.onnxSha256, value: m.value, branch: m.branch }])),
+        analysis: analysisId, results: analysisDigest(this.db, a.evidenceId),
       });
     });
   }
@@ -541,5 +596,6 @@ function toEvidence(r: Row): EvidenceRecord {
     frameCountSource: r.frame_count_source as string | null, containerFrameCount: r.container_frame_count as number | null,
     audioCodecs: r.audio_codecs ? (JSON.parse(r.audio_codecs as string) as string[]) : null,
     videoStreamIndex: r.video_stream_index as number | null,
+    dev: (r.dev as number | null) ?? null, ino: (r.ino as number | null) ?? null, ctimeMs: (r.ctime_ms as number | null) ?? null,
   };
 }

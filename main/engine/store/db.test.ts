@@ -57,4 +57,27 @@ describe('case database', () => {
     raw.close();
     expect(() => openCaseDb(file)).toThrow(/schema version \d+ is newer than this Deepscan supports/);
   });
+
+  it('gives up with case-busy, naming the file, when another process holds the lock too long', () => {
+    const file = dbFile();
+    const holder = new Database(file);
+    holder.exec('BEGIN EXCLUSIVE'); // a brand-new file locked by a (slow) first opener
+    try {
+      let err: unknown;
+      try {
+        openCaseDb(file, { busyTimeoutMs: 150 });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'case-busy' });
+      expect((err as Error).message).toContain(file);
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    // Once the lock is released the same open succeeds and migrates.
+    const db = openCaseDb(file, { busyTimeoutMs: 150 });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
 });

@@ -4,37 +4,22 @@ import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.js';
 
 export type CaseDb = Database.Database;
 
+/** How long an opener waits for another process's lock (a migration, a write) before 'case-busy'. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
 /**
  * Opens (creating if needed) a case database: WAL for concurrent readers (UI, CLI, reports),
  * synchronous=FULL because a case is evidence-grade data, foreign keys on, and the schema
  * migrated forward. A database written by a newer Deepscan is refused rather than risked.
+ * Several processes may open a brand-new case at once: the schema version is read again and
+ * the migrations run under one write lock, so exactly one of them migrates.
  */
-export function openCaseDb(file: string, options: { readonly?: boolean; migrations?: readonly Migration[] } = {}): CaseDb {
+export function openCaseDb(file: string, options: { readonly?: boolean; migrations?: readonly Migration[]; busyTimeoutMs?: number } = {}): CaseDb {
   const migrations = options.migrations ?? MIGRATIONS;
-  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  const wait = options.busyTimeoutMs ?? BUSY_TIMEOUT_MS;
+  const db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false, timeout: wait });
   try {
-    db.pragma('busy_timeout = 10000');
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
-    }
-    db.pragma('foreign_keys = ON');
-    const current = db.pragma('user_version', { simple: true }) as number;
-    const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
-    if (current > latest) {
-      throw new DeepscanError(
-        'schema-too-new',
-        `${file}: case database schema version ${current} is newer than this Deepscan supports (${latest}); ` +
-          'open it with the newer Deepscan that wrote it.',
-        { file },
-      );
-    }
-    if (current < latest) {
-      if (options.readonly) {
-        throw new DeepscanError('schema-too-new', `${file}: case database is at schema ${current} and needs migrating; open it read-write once.`, { file });
-      }
-      migrate(db, migrations, current);
-    }
+    whenBusy(file, wait, () => setUp(db, file, options.readonly ?? false, migrations, wait));
     return db;
   } catch (e) {
     db.close();
@@ -42,14 +27,59 @@ export function openCaseDb(file: string, options: { readonly?: boolean; migratio
   }
 }
 
-function migrate(db: CaseDb, migrations: readonly Migration[], from: number): void {
-  for (const m of migrations) {
-    if (m.version <= from) continue;
-    // exec + user_version in one transaction: a failed migration leaves the old version intact.
-    db.transaction(() => {
+function setUp(db: CaseDb, file: string, readonly: boolean, migrations: readonly Migration[], wait: number): void {
+  db.pragma(`busy_timeout = ${wait}`);
+  if (!readonly) {
+    // Switching to WAL takes a lock of its own; a file already in WAL needs no switch.
+    if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+  }
+  db.pragma('foreign_keys = ON');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+  if (current > latest) {
+    throw new DeepscanError(
+      'schema-too-new',
+      `${file}: case database schema version ${current} is newer than this Deepscan supports (${latest}); ` +
+        'open it with the newer Deepscan that wrote it.',
+      { file },
+    );
+  }
+  if (current < latest) {
+    if (readonly) {
+      throw new DeepscanError('schema-too-new', `${file}: case database is at schema ${current} and needs migrating; open it read-write once.`, { file });
+    }
+    migrate(db, migrations);
+  }
+}
+
+/**
+ * Runs the pending migrations in one exclusive transaction, reading user_version under the
+ * lock: a second opener that raced us waits, then finds the schema current and does nothing
+ * (instead of re-running ALTER TABLE and failing on "duplicate column name"). A failed
+ * migration rolls back to the old version intact.
+ */
+function migrate(db: CaseDb, migrations: readonly Migration[]): void {
+  db.transaction(() => {
+    const from = db.pragma('user_version', { simple: true }) as number;
+    for (const m of migrations) {
+      if (m.version <= from) continue;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    }).immediate();
+    }
+  }).exclusive();
+}
+
+/** SQLITE_BUSY after the busy timeout: another process holds the case; say which file. */
+function whenBusy<T>(file: string, waitedMs: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code?.startsWith('SQLITE_BUSY_')) {
+      throw new DeepscanError('case-busy', `${file}: the case database is locked by another Deepscan process (waited ${waitedMs / 1000} s); try again when it has finished`, { file, cause: e });
+    }
+    throw e;
   }
 }
 

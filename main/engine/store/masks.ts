@@ -4,6 +4,7 @@
  * Every write is one transaction with its audit entry.
  */
 import { appendAudit } from './audit.js';
+import { comparisonDigest, heatmapDigest } from './result-digest.js';
 import type { Box4, CaseStore } from './case-store.js';
 
 type Row = Record<string, unknown>;
@@ -74,6 +75,7 @@ export function saveComparison(store: CaseStore, c: NewComparison, actor: string
       suspect: { evidenceId: c.suspectEvidenceId, sha256: c.suspectSha256 },
       reference: { evidenceId: c.referenceEvidenceId, sha256: c.referenceSha256 },
       frameOffset: c.frameOffset, stageVersion: c.stageVersion, masks: c.masks.length, ...(c.auditDetails ?? {}),
+      results: comparisonDigest(store.db, id),
     });
     return id;
   });
@@ -186,6 +188,7 @@ export function saveHeatmap(store: CaseStore, h: Omit<HeatmapRecord, 'id' | 'cre
     appendAudit(store.db, actor, 'attention-heatmap-computed', {
       heatmap: id, evidenceId: h.evidenceId, sha256: h.evidenceSha256, frameIndex: h.frameIndex, face: h.faceNo, modelsKey: h.modelsKey,
       params: JSON.parse(h.params) as unknown, stageVersion: h.stageVersion, baseScore: h.baseScore, label: 'model attention (occlusion sensitivity)', ...auditDetails,
+      results: heatmapDigest(store.db, id),
     });
     return id;
   });

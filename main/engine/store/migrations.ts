@@ -283,6 +283,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE analyses ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 6,
+    name: 'signed audit entries, audit signing keys',
+    sql: `
+      -- Ed25519 signature (base64) over each entry's hash, by the installation key whose
+      -- fingerprint is key_id. Entries written before this migration stay unsigned (legacy).
+      ALTER TABLE audit_log ADD COLUMN signature TEXT;
+      ALTER TABLE audit_log ADD COLUMN key_id TEXT;
+      -- The public half of every key that signed an entry of this case (the private half
+      -- never enters the database). key_id = SHA-256 hex of the raw 32-byte public key.
+      CREATE TABLE audit_keys (
+        key_id TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        first_used_at TEXT NOT NULL
+      );
+      CREATE TRIGGER audit_keys_no_update BEFORE UPDATE ON audit_keys
+        BEGIN SELECT RAISE(ABORT, 'audit keys are append-only'); END;
+      CREATE TRIGGER audit_keys_no_delete BEFORE DELETE ON audit_keys
+        BEGIN SELECT RAISE(ABORT, 'audit keys are append-only'); END;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

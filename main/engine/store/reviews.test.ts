@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/helpers/paths.js';
 import { readAudit, verifyAuditChain } from './audit.js';
 import { CaseStore, type NewFace } from './case-store.js';
+import { reviewDigest } from './result-digest.js';
 import { addReview, allCurrentReviews, currentReview, currentReviews, reviewHistory } from './reviews.js';
 
 let dir: string;
@@ -56,10 +57,15 @@ describe('reviews', () => {
   });
 
   it('appends a review audit entry with each row, in the same transaction', () => {
-    addReview(store, review(), '2026-11-24T10:00:00Z');
+    const r = addReview(store, review(), '2026-11-24T10:00:00Z');
     const last = readAudit(store.db).at(-1)!;
     expect(last).toMatchObject({ actor: 'E. Examiner', action: 'review', at: '2026-11-24T10:00:00Z' });
-    expect(last.details).toEqual({ examiner: 'E. Examiner', path: 'a/clip.mp4', sha256: 'ab'.repeat(32), frame: 9, face: 1, decision: 'fake', category: 2, note: 'n' });
+    // The entry names the review row and carries the digest of that row as stored.
+    expect(last.details).toEqual({
+      examiner: 'E. Examiner', path: 'a/clip.mp4', sha256: 'ab'.repeat(32), frame: 9, face: 1, decision: 'fake', category: 2, note: 'n',
+      review: r.id, results: reviewDigest(store.db, r.id),
+    });
+    expect((last.details as { results: { scope: string } }).results.scope).toBe(`review ${r.id}`);
     expect(verifyAuditChain(store.db).ok).toBe(true);
   });
 

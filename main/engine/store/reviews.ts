@@ -1,4 +1,5 @@
 import { appendAudit } from './audit.js';
+import { reviewDigest } from './result-digest.js';
 import type { CaseStore } from './case-store.js';
 import { DeepscanError } from '../util/errors.js';
 
@@ -123,11 +124,13 @@ export function addReview(store: CaseStore, r: NewReview, at = new Date().toISOS
     const info = store.prepare(
       'INSERT INTO reviews (evidence_id, evidence_sha256, faces_key, frame_index, face_no, decision, category, note, examiner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(r.evidenceId, sha, face.faces_key, r.frameIndex, r.faceNo, r.decision, r.category, r.note, r.examiner, at);
+    const reviewId = Number(info.lastInsertRowid);
     appendAudit(store.db, r.examiner, 'review', {
       examiner: r.examiner, path: ev.relPath, sha256: sha, frame: r.frameIndex, face: r.faceNo, decision: r.decision, category: r.category, note: r.note,
+      review: reviewId, results: reviewDigest(store.db, reviewId),
     }, at);
     return {
-      id: Number(info.lastInsertRowid), evidenceId: r.evidenceId, evidenceSha256: sha, facesKey: face.faces_key, frameIndex: r.frameIndex, faceNo: r.faceNo,
+      id: reviewId, evidenceId: r.evidenceId, evidenceSha256: sha, facesKey: face.faces_key, frameIndex: r.frameIndex, faceNo: r.faceNo,
       decision: r.decision, category: r.category, note: r.note, examiner: r.examiner, createdAt: at,
     };
   });

@@ -46,6 +46,7 @@ export function row(partial: Partial<EvidenceRow> & Pick<EvidenceRow, 'id' | 'pa
     faces: 0,
     score: null,
     reviewedFaces: 0,
+    warnings: [],
     ...partial,
   };
 }

@@ -72,6 +72,28 @@ describe('evidence table', () => {
   });
 });
 
+describe('media warnings', () => {
+  it('marks an incomplete video in the evidence list and lists its warnings in the video view', async () => {
+    const api = analysedFake();
+    const truncated = { code: 'truncated', message: 'truncated: 133 of 300 frames decodable; sampled over those 133' };
+    api.rows[0].warnings = [truncated];
+    api.videos.get(1)!.evidence.warnings = [truncated];
+    const { app } = await start({ api });
+    const table = screen.getByRole('table');
+    const row = within(table).getByRole('button', { name: 'Open clips/interview.mp4' }).closest('tr') as HTMLElement;
+    const marker = within(row).getByLabelText('1 media warning: truncated');
+    expect(marker.getAttribute('title')).toBe(truncated.message);
+    const clean = table.querySelector('td[title="clips/broken.mov"]')?.closest('tr') as HTMLElement;
+    expect(clean.textContent).toContain('broken.mov');
+    expect(clean.querySelector('.media-warning')).toBeNull();
+    await app.openVideo(1);
+    await settle();
+    const list = screen.getByRole('list', { name: 'Media warnings' });
+    expect(within(list).getAllByRole('listitem')).toHaveLength(1);
+    expect(list.textContent).toContain('truncated: 133 of 300 frames decodable; sampled over those 133');
+  });
+});
+
 describe('video view', () => {
   it('draws the frame with face boxes, the score plot, the model table and the explanation', async () => {
     const { app, api } = await start();

@@ -5,11 +5,20 @@
  * Memory: the file is read once into one buffer. Float32 tensors whose bytes are 4-byte
  * aligned (the zip format aligns storages to 64 bytes) are views of that buffer; others are
  * copied once. No per-element JS objects are created.
+ *
+ * Bounds (issue 10): the file is read only if it is a regular file under MAX_MODEL_FILE_BYTES;
+ * a storage's size claimed by the pickle is checked against the bytes that can back it (the
+ * file for the legacy format, the inflate cap for zip) before anything is allocated, and the
+ * tensors as materialised (views, copies, half→float widening) may not exceed
+ * MAX_TENSOR_BYTES in all, so many tensors aliasing one storage cannot multiply memory.
  */
-import fs from 'node:fs';
 import { DeepscanError } from '../../util/errors.js';
+import { MAX_MODEL_FILE_BYTES, readRegularFileSync } from '../model-file.js';
 import { PyCallable, PyTuple, unpickle, type Buildable } from './unpickle.js';
-import { isZip, ZipArchive } from './zip.js';
+import { isZip, MAX_INFLATED_BYTES, ZipArchive } from './zip.js';
+
+/** Most bytes of tensors one checkpoint may materialise (B7 in float32 is ~265 MB). */
+export const MAX_TENSOR_BYTES = 1024 ** 3;
 
 export type StoredDtype = 'float32' | 'float16' | 'bfloat16' | 'float64' | 'int64' | 'int32' | 'int16' | 'int8' | 'uint8' | 'bool';
 
@@ -122,6 +131,9 @@ class NumpyDtype implements Buildable {
 
 interface Ctx {
   file: string;
+  format: 'legacy' | 'zip';
+  /** Most bytes one storage can have: what the file (legacy) or the inflate cap (zip) can back. */
+  maxStorageBytes: number;
   fail(msg: string): never;
 }
 
@@ -226,6 +238,12 @@ function storagePid(ctx: Ctx, pid: unknown, storages: Map<string, StorageRef>): 
   if (dtype === null) ctx.fail('storage persistent id without a storage type');
   if (typeof key !== 'string') ctx.fail('storage persistent id without a string key');
   if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) ctx.fail(`storage ${key} has an invalid size`);
+  if (numel * ELEM_SIZE[dtype] > ctx.maxStorageBytes) {
+    // Legacy: the bytes must be in the file, so a bigger claim is truncation or forgery. Zip: over the inflate cap.
+    const what = `storage ${key} claims ${numel} elements (${numel * ELEM_SIZE[dtype]} bytes)`;
+    if (ctx.format === 'legacy') ctx.fail(`${what}, more than the whole file holds (${ctx.maxStorageBytes} bytes; truncated or forged)`);
+    throw new DeepscanError('too-large', `${ctx.file}: ${what}, over the ${ctx.maxStorageBytes}-byte limit; refused`, { file: ctx.file });
+  }
   if (view !== undefined && view !== null) ctx.fail(`storage ${key} is a storage view (pre-1.0 format), which is not supported`);
   let s = storages.get(key);
   if (!s) {
@@ -350,10 +368,16 @@ function assemble(ctx: Ctx, format: 'legacy' | 'zip', root: unknown): TorchCheck
   const refs: [string, TensorRef, Uint8Array][] = [];
   let anyUnaligned = false;
   let arenaBytes = 0;
+  let materialised = 0;
   for (const [k, v] of sd) {
     if (typeof k !== 'string') ctx.fail('state_dict has a non-string key');
     if (!(v instanceof TensorRef)) ctx.fail(`state_dict entry ${k} is not a tensor`);
     const b = tensorBytes(ctx, k, v);
+    // Counted as if every tensor were copied (and half widened ×2): the worst this file can cost.
+    materialised += isWidened(v.storage.dtype) ? b.length * 2 : b.length;
+    if (materialised > MAX_TENSOR_BYTES) {
+      throw new DeepscanError('too-large', `${ctx.file}: the state_dict's tensors add up to more than ${MAX_TENSOR_BYTES} bytes (at ${k}); refused`, { file: ctx.file });
+    }
     if (!isWidened(v.storage.dtype)) {
       if (b.byteOffset % ELEM_SIZE[v.storage.dtype] !== 0) anyUnaligned = true;
       arenaBytes += (b.length + 7) & ~7;
@@ -381,6 +405,8 @@ function assemble(ctx: Ctx, format: 'legacy' | 'zip', root: unknown): TorchCheck
 
 function readZip(ctx: Ctx, buf: Uint8Array): TorchCheckpoint {
   const zip = new ZipArchive(buf, ctx.file);
+  ctx.format = 'zip';
+  ctx.maxStorageBytes = Math.max(buf.length, MAX_INFLATED_BYTES);
   const pkl = [...zip.entries.keys()].find((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
   if (pkl === undefined) ctx.fail('zip checkpoint has no data.pkl');
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
@@ -453,6 +479,8 @@ function readLegacy(ctx: Ctx, buf: Uint8Array): TorchCheckpoint {
 export function parseTorchCheckpoint(buf: Uint8Array, file: string): TorchCheckpoint {
   const ctx: Ctx = {
     file,
+    format: 'legacy',
+    maxStorageBytes: buf.length,
     fail(msg: string): never {
       throw new DeepscanError('checkpoint-invalid', `${file}: ${msg}`, { file });
     },
@@ -463,13 +491,8 @@ export function parseTorchCheckpoint(buf: Uint8Array, file: string): TorchCheckp
   return ctx.fail('not a torch.save checkpoint (neither zip nor legacy pickle format)');
 }
 
-/** Reads a checkpoint file from disk. */
+/** Reads a checkpoint file from disk (regular files up to MAX_MODEL_FILE_BYTES only). */
 export function readTorchCheckpoint(path: string): TorchCheckpoint {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(path);
-  } catch (e) {
-    throw new DeepscanError('file-unreadable', `${path}: cannot read checkpoint: ${(e as Error).message}`, { file: path, cause: e });
-  }
+  const buf = readRegularFileSync(path, { maxBytes: MAX_MODEL_FILE_BYTES, what: 'checkpoint' });
   return parseTorchCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }

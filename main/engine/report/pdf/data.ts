@@ -2,7 +2,8 @@ import { lstat, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import type { OpenedCase } from '../../case/open-case.js';
 import { sha256File } from '../../ingest/hash.js';
-import { readAudit, verifyAuditChain, type AuditVerification } from '../../store/audit.js';
+import { readAudit, type AuditVerification } from '../../store/audit.js';
+import { verifyCaseAudit, type CaseAuditVerification } from '../../store/verify-audit.js';
 import type { CaseInfo, CaseStore, EvidenceRecord, RunRecord, StoredFace } from '../../store/case-store.js';
 import { errorMessage } from '../../util/errors.js';
 import { softwareVersion } from '../../util/version.js';
@@ -77,6 +78,8 @@ export interface ReportVideo {
   kind: EvidenceRecord['kind'];
   media: { container: string | null; codec: string | null; width: number | null; height: number | null; fps: number | null; durationSec: number | null; frameCount: number | null; rotation: number | null };
   analysis: { runId: number; completedAt: string; executionProvider: string | null; faceCount: number; sampledFrames: number; facesKey: string | null };
+  /** Incomplete or damaged media noticed by the analysis (truncated, decode errors…); [] when none. */
+  warnings: { code: string; message: string }[];
   score: number | null;
   scoreNote: string | null;
   models: { id: string; name: string; onnxSha256: string; value: number | null; branch: string | null; faces: number }[];
@@ -101,7 +104,8 @@ export interface ReportData {
   videos: ReportVideo[];
   /** Items whose analysis failed (unreadable), with the cause. */
   failed: { relPath: string; error: string | null }[];
-  audit: AuditVerification;
+  /** Chain, signatures and result digests as verified at generation (the extra fields absent in layout tests). */
+  audit: AuditVerification & Partial<Omit<CaseAuditVerification, keyof AuditVerification>>;
   auditActions: { action: string; count: number; first: string; last: string }[];
   /** Examiner-facing entries (reviews, case details, integrity failures, earlier reports). */
   auditNotable: { seq: number; at: string; actor: string; action: string; summary: string }[];
@@ -140,7 +144,7 @@ export async function collectReportData(c: OpenedCase, opts: CollectOptions): Pr
     }
     videos.push(videoData(store, e, a, modelNames, reviews.get(e.id) ?? []));
   }
-  const audit = verifyAuditChain(store.db);
+  const audit = verifyCaseAudit(store.db, { trustedKeyIds: store.keyring?.trustedKeyIds });
   const entries = readAudit(store.db);
   const counts = new Map<string, { action: string; count: number; first: string; last: string }>();
   for (const en of entries) {
@@ -262,7 +266,7 @@ function videoData(
     evidenceId: e.id, relPath: e.relPath, sha256: e.sha256, kind: e.kind,
     media: { container: e.container, codec: e.codec, width: e.width, height: e.height, fps: e.fps, durationSec: e.durationSec, frameCount: e.frameCount, rotation: e.rotation },
     analysis: { runId: a.runId, completedAt: a.completedAt, executionProvider: a.executionProvider, faceCount: a.faceCount, sampledFrames: frames.length, facesKey: a.facesKey },
-    score: a.score, scoreNote: a.scoreNote,
+    warnings: a.warnings, score: a.score, scoreNote: a.scoreNote,
     models: modelRows.map((m) => ({ id: m.modelId, name: modelNames.get(m.modelId) ?? m.modelId, onnxSha256: m.onnxSha256, value: m.value, branch: m.branch, faces: m.faces })),
     tracks: trackVerdicts(faces, scores, modelIds),
     frames: frames.map((f) => ({ sampleNo: f.sampleNo, frameIndex: f.frameIndex, faces: seriesByFrame.get(f.id)?.faces ?? 0, maxProb: seriesByFrame.get(f.id)?.max ?? null })),

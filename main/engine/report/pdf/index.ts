@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, realpath, rename, rm } from 'node:fs/promises';
 import { basename, dirname, resolve, sep } from 'node:path';
 import type { OpenedCase } from '../../case/open-case.js';
+import { resultsStateDigest } from '../../store/result-digest.js';
 import { DeepscanError, errorMessage } from '../../util/errors.js';
 import { collectReportData, type ReportData } from './data.js';
 import { loadReportFonts } from './fonts.js';
@@ -76,6 +77,10 @@ export async function generateCaseReport(c: OpenedCase, opts: CaseReportOptions)
   const generatedAt = now.toISOString();
   c.store.write(() => c.store.audit(actor, 'report-generated', {
     file: basename(file), path: file, sha256, pages, bytes, generatedAt, auditHeadHash: data.audit.headHash, auditOk: data.audit.ok,
+    auditEntries: data.audit.entries, auditProblem: data.audit.problem, keyFingerprint: data.audit.keyFingerprint ?? null,
+    // One digest over every result set the report was generated from (each set's own digest is
+    // in the entry that wrote it): ties the report to exactly those rows.
+    resultsDigest: resultsStateDigest(c.store.db),
     integrity: integrityCounts(data),
   }));
   return { file, sha256, pages, generatedAt };

@@ -40,6 +40,7 @@ function video(i: number): ReportVideo {
     evidenceId: i, relPath: `Überwachung – Kamera ${i}/clip.mp4`, sha256: HASH(i), kind: 'video',
     media: { container: 'mp4', codec: 'h264', width: 1920, height: 1080, fps: 30, durationSec: 10, frameCount: 300, rotation: 0 },
     analysis: { runId: 1, completedAt: '2026-01-01T09:00:00.000Z', executionProvider: 'cpu', faceCount: 56, sampledFrames: 32, facesKey: 'fk' },
+    warnings: i === 1 ? [{ code: 'truncated', message: 'truncated: 133 of 300 frames decodable; sampled over those 133' }] : [],
     score: 0.9123, scoreNote: null,
     models: [{ id: 'm1', name: 'Model One', onnxSha256: HASH(99), value: 0.9123, branch: 'confident-fake', faces: 56 }],
     tracks: [{ id: 0, score: 0.95, faces: 28, frames: frames.map((f) => f.frameIndex) }, { id: 1, score: 0.2, faces: 28, frames: [0, 9] }],
@@ -105,6 +106,9 @@ describe('PDF report layout', () => {
     expect(out).toContain('Seam at the jaw — überprüft');
     expect(out).toContain('Überwachung – Kamera 1/clip.mp4');
     expect(out).toMatch(/Confident-fake rule fired/);
+    // One video has a media warning, the others say "none".
+    expect(out).toMatch(/Warnings\s+truncated: 133 of 300 frames decodable; sampled over those 133/);
+    expect(out).toMatch(/Warnings\s+none/);
     expect(r.bytes.toString('latin1').match(/\/Subtype \/Image/g)!.length).toBeGreaterThanOrEqual(2 * 13);
   });
 

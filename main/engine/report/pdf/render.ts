@@ -95,7 +95,10 @@ export function renderCaseReportTo(data: ReportData, fonts: ReportFonts, sink: (
       Producer: `Deepscan ${data.softwareVersion} (PDFKit)`,
       CreationDate: data.generatedAt,
       ModDate: data.generatedAt,
-    },
+      // Machine-readable (ASCII, so pdfkit writes it as a plain literal string in the uncompressed
+      // Info dictionary): `deepscan audit verify --anchor report.pdf` reads it back.
+      DeepscanAuditAnchor: auditAnchorText(data),
+    } as PDFKit.DocumentInfo,
   });
   const done = new Promise<void>((resolve, reject) => {
     doc.on('data', sink);
@@ -344,8 +347,9 @@ function coverPage(w: Writer, d: ReportData): void {
     ['Software', `Deepscan ${d.softwareVersion} (case created with ${d.case.createdByVersion}; case database schema ${SCHEMA_VERSION})`],
     ['Evidence folder', d.evidenceFolder],
     ['Evidence items', summaryCounts(d)],
-    ['Audit chain', d.audit.ok ? `verified at generation (${d.audit.entries} entries)` : { text: `BROKEN at entry ${d.audit.firstBadSeq}: ${d.audit.problem}`, color: BAND_COLOURS.strong, font: 'B' }],
+    ['Audit chain', auditStatusCell(d, `verified at generation (${d.audit.entries} entries${d.audit.resultsChecked !== undefined ? `; signatures and ${d.audit.resultsChecked} result digests checked` : ''})`)],
     ['Audit head hash', { text: d.audit.headHash, font: 'M' }],
+    ['Signing key', signingKeyCell(d)],
   ]);
   const tocEntries = 5 + (d.videos.length && d.videos.length <= MAX_TOC_VIDEOS ? d.videos.length + 1 : 0);
   w.sub('Contents');
@@ -517,6 +521,8 @@ function videoSection(w: Writer, d: ReportData, v: ReportVideo, n: number): void
     ['Media', [m.container, m.codec, m.width && m.height ? `${m.width}×${m.height}` : null, m.fps ? `${+m.fps.toFixed(3)} fps` : null,
       m.durationSec !== null ? `${m.durationSec.toFixed(2)} s` : null, m.frameCount !== null ? `${m.frameCount} frames` : null, m.rotation ? `rotated ${m.rotation}°` : null].filter(Boolean).join(' · ') || '—'],
     ['Analysis', `run ${v.analysis.runId}, completed ${formatTime(v.analysis.completedAt)}; ${v.analysis.sampledFrames} frames sampled, ${v.analysis.faceCount} faces; classifiers on ${v.analysis.executionProvider ?? '—'}`],
+    // Incomplete or damaged media: the score rests on fewer or damaged frames than the file claims.
+    ['Warnings', v.warnings.length ? { text: v.warnings.map((x) => x.message).join('\n'), color: BAND_COLOURS.moderate } : 'none'],
   ], 110);
   verdictBox(w, v);
   if (v.models.length) {
@@ -759,9 +765,14 @@ function auditSection(w: Writer, d: ReportData): void {
   w.para('Every action on this case (registration, integrity checks, analyses, reviews, reports) is recorded in an append-only log in which each entry’s SHA-256 covers the previous entry’s hash. ' +
     'The chain was recomputed when this report was generated.');
   w.kv([
-    ['Chain status', d.audit.ok ? { text: 'verified — every entry and link recomputes', color: BAND_COLOURS.none, font: 'B' } : { text: `BROKEN at entry ${d.audit.firstBadSeq}: ${d.audit.problem}`, color: BAND_COLOURS.strong, font: 'B' }],
-    ['Entries', String(d.audit.entries)],
+    ['Chain status', d.audit.ok
+      ? { text: 'verified — every entry, link, signature and result digest recomputes', color: BAND_COLOURS.none, font: 'B' }
+      : auditStatusCell(d, '')],
+    ...(d.audit.problems && d.audit.problems.length > 1 ? [['Further failures', { text: d.audit.problems.slice(1, 8).join('\n'), color: BAND_COLOURS.strong }] as [string, Cell]] : []),
+    ['Entries', `${d.audit.entries}${d.audit.signedEntries !== undefined ? ` (${d.audit.signedEntries} signed${d.audit.legacyEntries ? `, ${d.audit.legacyEntries} unsigned legacy entries from before signing` : ''})` : ''}`],
     ['Head hash', { text: d.audit.headHash, font: 'M' }],
+    ['Signing key', signingKeyCell(d)],
+    ['Audit anchor', { text: `Audit anchor: ${auditAnchorText(d)}`, font: 'M', size: 7 }],
     ['This report', 'recorded as the next entry (“report-generated”), with this file’s SHA-256 and page count; that entry’s hash covers the head hash above.'],
   ], 110);
   w.sub('Entries by action');
@@ -780,6 +791,24 @@ function auditSection(w: Writer, d: ReportData): void {
   w.font('R', 7.5, GREY);
   w.doc.text(w.t(d.preparedBy), M.left, y + 3, { width: 220 });
   w.doc.text('signature, date', M.left + 260, y + 3, { width: W - 260 });
+}
+
+/** The anchor of this report: "entries N head <hash> key <fingerprint|none>" (see report/anchor.ts). */
+export function auditAnchorText(d: ReportData): string {
+  return `entries ${d.audit.entries} head ${d.audit.headHash} key ${d.audit.keyFingerprint ?? 'none'}`;
+}
+
+function auditStatusCell(d: ReportData, okText: string): string | Cell {
+  if (d.audit.ok) return okText;
+  return { text: `VERIFICATION FAILED: ${d.audit.problem}. Results below may have been edited after they were recorded.`, color: BAND_COLOURS.strong, font: 'B' };
+}
+
+function signingKeyCell(d: ReportData): string | Cell {
+  const fp = d.audit.keyFingerprint;
+  if (fp === undefined) return '—';
+  if (fp === null) return 'none — the log is unsigned (written before signing was introduced)';
+  const whose = d.audit.installationKey === true ? 'this installation’s key' : d.audit.installationKey === false ? 'NOT this installation’s key' : 'not checked against an installation';
+  return { text: `Ed25519, fingerprint ${fp} (${whose})`, font: 'M', size: 7.5, ...(d.audit.installationKey === false ? { color: BAND_COLOURS.strong } : {}) };
 }
 
 /** [0, 9, 19, 29, 30, 31] → "0, 9, 19, 29–31". */
