@@ -58,6 +58,55 @@ const COMMON_RULES = [
   ELECTRON,
 ];
 
+/**
+ * Folder rules inside the engine: which sibling folders of main/engine/ each folder must not
+ * import. Imports run downwards — util ← image/onnx ← classify/faces/media/ingest/store/case ←
+ * masks/dataset/pipeline ← report/queue ← service — and a few siblings stay apart (decoding
+ * media knows nothing of classifiers or the case store; difference masks do not reach into the
+ * training-data exporter). Tests are exempt: they wire layers together on purpose.
+ */
+const ENGINE_FOLDERS = ['case', 'classify', 'dataset', 'faces', 'image', 'ingest', 'masks', 'media', 'onnx', 'pipeline', 'queue', 'report', 'service', 'store', 'util'];
+const allBut = (...keep) => ENGINE_FOLDERS.filter((f) => !keep.includes(f));
+const TOP = ['pipeline', 'queue', 'report', 'service'];
+export const ENGINE_FOLDER_RULES = {
+  util: allBut('util'),
+  image: allBut('image', 'util'),
+  onnx: allBut('onnx', 'util'),
+  classify: ['case', 'dataset', 'ingest', 'masks', 'media', 'store', ...TOP],
+  faces: ['case', 'dataset', 'ingest', 'masks', 'media', 'store', ...TOP],
+  media: ['case', 'classify', 'dataset', 'faces', 'masks', 'onnx', 'store', ...TOP],
+  store: ['classify', 'dataset', 'faces', 'ingest', 'masks', 'media', ...TOP],
+  case: ['dataset', 'masks', ...TOP],
+  ingest: ['dataset', 'masks', ...TOP],
+  masks: ['dataset', ...TOP],
+  dataset: TOP,
+  pipeline: ['queue', 'report', 'service'],
+  report: ['queue', 'service'],
+  queue: ['report', 'service'],
+};
+
+/**
+ * no-restricted-imports sees only the specifier, not the importing file, so each folder gets
+ * one block per depth: from main/engine/store/x.ts a sibling is '../pipeline/…', from
+ * main/engine/report/pdf/x.ts it is '../../pipeline/…'.
+ */
+const engineFolderLayers = () =>
+  Object.entries(ENGINE_FOLDER_RULES).flatMap(([folder, banned]) =>
+    [1, 2, 3].map((depth) =>
+      layer(
+        [`main/engine/${folder}/${'*/'.repeat(depth - 1)}*.{ts,cts,mts,js,cjs,mjs}`],
+        [
+          ...ENGINE_RULES,
+          {
+            regex: `^(\\./)?(\\.\\./){${depth}}(${banned.join('|')})(/|$)`,
+            message: `main/engine/${folder}/ must not import ${banned.map((b) => `${b}/`).join(', ')} (engine folder rule).`,
+          },
+        ],
+        ['**/*.test.ts'],
+      ),
+    ),
+  );
+
 export const LAYER_FILES = {
   engine: ['main/engine/**/*.{ts,cts,mts,js,cjs,mjs}'],
   renderer: ['renderer/**/*.{ts,js,svelte}'],
@@ -106,6 +155,9 @@ export default tseslint.config(
   },
   // ── Layer rules (keep last so nothing above overrides them) ──
   layer(LAYER_FILES.engine, ENGINE_RULES),
+  // After the engine block: a later block's options replace the earlier ones, so each folder
+  // block repeats ENGINE_RULES.
+  ...engineFolderLayers(),
   // renderer/vite.config.ts is build tooling that runs on Node, not renderer code.
   layer(LAYER_FILES.renderer, RENDERER_RULES, ['renderer/vite.config.ts']),
   layer(LAYER_FILES.common, COMMON_RULES),

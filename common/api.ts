@@ -1,12 +1,13 @@
 /**
  * The workstation API: one typed function per operation. The Electron preload exposes it as
  * `window.deepscan`, the loopback web host serves it over HTTP, and the main process
- * implements it on top of the engine. Every input is validated at runtime in main
- * (see main/ipc/validate.ts) because the renderer is untrusted.
+ * implements it on top of the engine. The operations themselves are declared once, in
+ * common/operations.ts (name, channel, argument schemas, result type); every input is
+ * validated at runtime in main against those schemas because the renderer is untrusted.
  *
- * This file is pure types and constants: no Node, no Electron, no DOM.
+ * This file is types and constants: no Node, no Electron, no DOM.
  */
-import type { Result } from './result.js';
+import { OPERATION_NAMES, OPERATIONS, TASK_EVENT_CHANNEL, type EngineOperationName, type HostOperationName, type OperationFn, type OperationName } from './operations.js';
 
 export type EvidenceKind = 'video' | 'image' | 'other';
 export type EvidenceStatus = 'pending' | 'analyzed' | 'unreadable' | 'not-media' | 'integrity-failed';
@@ -88,7 +89,12 @@ export type TaskEvent =
       total: number;
     }
   | { type: 'item-finished'; taskId: string; evidencePath: string; status: EvidenceStatus; error: string | null; skipped: boolean }
-  | { type: 'task-finished'; taskId: string; status: TaskStatus; error: string | null };
+  | { type: 'task-finished'; taskId: string; status: TaskStatus; error: string | null }
+  /**
+   * The engine process died (its running tasks were reported failed just before). taskId is
+   * null so that listeners filtering by task ignore it; the next call starts a new engine.
+   */
+  | { type: 'engine-crashed'; taskId: null; message: string };
 
 export type Box = [number, number, number, number];
 
@@ -250,74 +256,27 @@ export interface ReportResult {
   generatedAt: string;
 }
 
-export interface DeepscanApi {
-  openCase(req: OpenCaseRequest): Promise<Result<CaseSummary>>;
-  listEvidence(caseId: string): Promise<Result<EvidenceRow[]>>;
-  startAnalysis(req: AnalysisRequest): Promise<Result<TaskInfo>>;
-  cancelAnalysis(taskId: string): Promise<Result<TaskInfo>>;
-  /** Summary of a case opened earlier in this workstation home (e.g. after a renderer reload). */
-  getCase(caseId: string): Promise<Result<CaseSummary>>;
-  /** Cases in this workstation home, most recently created first. */
-  listRecentCases(): Promise<Result<CaseSummary[]>>;
-  /** Frames, faces, per-model and per-person outcomes of one analysed video or image. */
-  getVideo(caseId: string, evidenceId: number): Promise<Result<VideoDetail>>;
-  /** JPEG preview of a sampled frame, as a data: URL. */
-  getFramePreview(caseId: string, frameId: number): Promise<Result<string>>;
-  /** Lossless face crop (PNG), as a data: URL. */
-  getFaceCrop(caseId: string, faceId: number): Promise<Result<string>>;
-  /** Faces whose ensemble probability is at least `threshold` (default 0.5), highest first. */
-  getReviewQueue(caseId: string, threshold?: number): Promise<Result<ReviewQueueItem[]>>;
-  /** Records an examiner's decision (stored with examiner and time, and in the audit log). */
-  submitReview(req: ReviewRequest): Promise<Result<ReviewInfo>>;
-  listModels(): Promise<Result<ModelInfo[]>>;
-  /** Imports a checkpoint (.pth) or ONNX file from a path on this machine. */
-  importModel(path: string): Promise<Result<ModelInfo>>;
-  /** The case's audit log with the chain's verification. */
-  getAudit(caseId: string): Promise<Result<AuditView>>;
-  /** The difference mask and attention map stored for a face. */
-  getFaceOverlays(caseId: string, faceId: number): Promise<Result<FaceOverlays>>;
-  /** Computes (or returns the cached) model-attention map of a face; returns the face's overlays. */
-  computeHeatmap(caseId: string, faceId: number): Promise<Result<FaceOverlays>>;
-  /** Compares a suspect video with a known original of the case (difference masks per face). */
-  compareVideos(caseId: string, suspectEvidenceId: number, referenceEvidenceId: number, offset?: number): Promise<Result<ComparisonSummary>>;
-  /** Writes the case report (PDF) into the case workspace and records its SHA-256 in the audit log. */
-  exportReport(caseId: string, examiner?: string): Promise<Result<ReportResult>>;
+/**
+ * The engine's operations, derived from the operation table (common/operations.ts): one
+ * method per engine operation, taking the schemas' argument types and answering a Result of
+ * the declared type; plus the task-event subscription.
+ */
+export type DeepscanApi = { [K in EngineOperationName]: OperationFn<K> } & {
   /** Subscribe to task events; returns an unsubscribe function. */
   onTaskEvent(listener: (event: TaskEvent) => void): () => void;
-}
+};
 
 /**
  * Operations only a desktop host can offer (native dialogs). Not part of the engine service:
  * main/ipc implements them with Electron; a browser-hosted variant simply lacks them.
  */
-export interface HostApi {
-  /** Native "choose folder" dialog; `null` when the user cancelled. */
-  pickFolder(): Promise<Result<string | null>>;
-}
+export type HostApi = { [K in HostOperationName]: OperationFn<K> };
 
 /** What the renderer sees as `window.deepscan` (host operations are optional). */
 export type DeepscanClient = DeepscanApi & Partial<HostApi>;
 
-/** IPC channel names, one per operation (never a generic "invoke anything" channel). */
+/** IPC channel names, one per operation (never a generic "invoke anything" channel), from the table. */
 export const IPC_CHANNELS = {
-  openCase: 'deepscan:open-case',
-  listEvidence: 'deepscan:list-evidence',
-  startAnalysis: 'deepscan:start-analysis',
-  cancelAnalysis: 'deepscan:cancel-analysis',
-  getCase: 'deepscan:get-case',
-  listRecentCases: 'deepscan:list-recent-cases',
-  getVideo: 'deepscan:get-video',
-  getFramePreview: 'deepscan:get-frame-preview',
-  getFaceCrop: 'deepscan:get-face-crop',
-  getReviewQueue: 'deepscan:get-review-queue',
-  submitReview: 'deepscan:submit-review',
-  listModels: 'deepscan:list-models',
-  importModel: 'deepscan:import-model',
-  getAudit: 'deepscan:get-audit',
-  getFaceOverlays: 'deepscan:get-face-overlays',
-  computeHeatmap: 'deepscan:compute-heatmap',
-  compareVideos: 'deepscan:compare-videos',
-  exportReport: 'deepscan:export-report',
-  pickFolder: 'deepscan:pick-folder',
-  taskEvent: 'deepscan:task-event',
+  ...(Object.fromEntries(OPERATION_NAMES.map((n) => [n, OPERATIONS[n].channel])) as { [K in OperationName]: (typeof OPERATIONS)[K]['channel'] }),
+  taskEvent: TASK_EVENT_CHANNEL,
 } as const;

@@ -11,6 +11,7 @@ import { cmdDataset } from './cli/dataset.js';
 import { cmdHeatmap } from './cli/heatmap.js';
 import { cmdServe } from './cli/serve.js';
 import { cmdReport } from './cli/report.js';
+import { cmdWorker } from './cli/worker.js';
 import { isDeepscanError } from './engine/util/errors.js';
 import { softwareVersion } from './engine/util/version.js';
 
@@ -36,6 +37,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         return await cmdServe(rest, out);
       case 'report':
         return await cmdReport(rest, out);
+      case 'worker':
+        return await cmdWorker(rest, out);
       case '--version':
       case '-v':
         out.write(`deepscan ${softwareVersion()}\n`);
@@ -57,7 +60,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     if (isDeepscanError(e)) {
       process.stderr.write(`deepscan: ${e.message}\n`);
       // An output path inside the evidence folder is a wrong argument, refused before any work.
-      return e.code === 'cancelled' ? 130 : e.code === 'output-inside-evidence' ? 2 : 1;
+      // So is a queue URL refused as insecure.
+      return e.code === 'cancelled' ? 130 : e.code === 'output-inside-evidence' || e.code === 'queue-insecure' ? 2 : 1;
     }
     process.stderr.write(`deepscan: internal error: ${(e as Error).stack ?? String(e)}\n`);
     return 1;

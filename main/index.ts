@@ -1,13 +1,16 @@
 /**
  * Electron main process: one locked-down window that shows the built renderer from the
- * app://deepscan origin, and the IPC bridge to the engine service. All forensic logic lives
- * in main/engine (plain Node); this file only wires it to Electron.
+ * app://deepscan origin, and the IPC bridge to the engine service, which runs in its own
+ * utility process (main/ipc/engine-process.ts). All forensic logic lives in main/engine
+ * (plain Node); this file only wires it to Electron.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { app, BrowserWindow, protocol, safeStorage, session, type Session, type WebContents } from 'electron';
 import { setKeyProtector, type KeyProtector } from './engine/case/signing-key.js';
-import { createWorkstationService } from './engine/service/index.js';
+import { deepscanHome } from './engine/case/workspace.js';
+import { keyHandoff } from './engine/host/key-handoff.js';
+import { startUtilityEngine } from './ipc/engine-process.js';
 import { registerIpc } from './ipc/register.js';
 import { APP_ORIGIN, isAppUrl } from './ipc/validate.js';
 import { CONTENT_SECURITY_POLICY, rendererFileFor, securityHeaders } from './security.js';
@@ -114,9 +117,14 @@ function main(): void {
 
   void app.whenReady().then(async () => {
     lockDownSession(session.defaultSession);
-    // The audit signing key is wrapped with the OS keychain here (its own key file; the CLI keeps a plain one).
-    if (safeStorage.isEncryptionAvailable()) setKeyProtector(safeStorageProtector());
-    const service = createWorkstationService({ home: process.env.DEEPSCAN_HOME });
+    // The audit signing key is wrapped with the OS keychain here (its own key file; the CLI keeps a
+    // plain one). Only main can call safeStorage, so the engine process gets the key unwrapped.
+    const home = process.env.DEEPSCAN_HOME ?? deepscanHome();
+    const protector = safeStorage.isEncryptionAvailable() ? safeStorageProtector() : null;
+    if (protector) setKeyProtector(protector);
+    // The engine runs in a utility process: its work never blocks IPC or window events.
+    const service = startUtilityEngine({ home, log, signingKey: () => (protector ? keyHandoff(home, protector) : undefined) });
+    void service.start().catch((e: unknown) => log('the engine did not start', e));
     const win = createWindow();
     const unregister = registerIpc({ service, window: win, log });
     win.on('closed', unregister);
@@ -126,7 +134,7 @@ function main(): void {
       if (quitting) return;
       quitting = true;
       event.preventDefault();
-      void service.cancelAll().finally(() => app.quit());
+      void service.close().finally(() => app.quit());
     });
     app.on('second-instance', () => {
       if (win.isDestroyed()) return;

@@ -1,19 +1,28 @@
 /**
- * Loads the preload the way a sandboxed renderer does (CommonJS, a `require` that only knows
- * 'electron') against a fake electron, and checks what it exposes.
+ * Builds the preload bundle exactly as `npm run build` does (preload/vite.config.ts), loads it
+ * the way a sandboxed renderer does (CommonJS, a `require` that only knows 'electron') against
+ * a fake electron, and checks what it exposes.
  */
-import { readFileSync } from 'node:fs';
-import ts from 'typescript';
-import { describe, expect, it } from 'vitest';
+import { build, type Rollup } from 'vite';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { IPC_CHANNELS, type DeepscanApi, type HostApi, type TaskEvent } from '../common/api.js';
 
 type Listener = (event: unknown, payload: unknown) => void;
 
+let outputText = '';
+
+beforeAll(async () => {
+  const out = (await build({
+    configFile: new URL('./vite.config.ts', import.meta.url).pathname,
+    logLevel: 'silent',
+    build: { write: false, sourcemap: false },
+  })) as Rollup.RollupOutput[] | Rollup.RollupOutput;
+  const chunks = (Array.isArray(out) ? out : [out]).flatMap((o) => o.output).filter((c) => c.type === 'chunk');
+  expect(chunks.map((c) => c.fileName)).toEqual(['index.cjs']);
+  outputText = chunks[0].code;
+});
+
 function loadPreload() {
-  const source = readFileSync(new URL('./index.cts', import.meta.url), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
-  });
   const exposed: Record<string, unknown> = {};
   const invokes: unknown[][] = [];
   const listeners = new Map<string, Set<Listener>>();

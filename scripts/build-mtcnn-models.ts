@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildMtcnnModels, obtainMtcnnTflite } from '../main/engine/faces/mtcnn-convert.js';
+import { buildMtcnnModels, obtainMtcnnTflite } from '../tools/mtcnn/convert.js';
 import { errorMessage } from '../main/engine/util/errors.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

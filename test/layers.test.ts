@@ -94,3 +94,36 @@ describe('layer rule: common must stay pure', () => {
     await expectClean(file, "import type { Result } from './result.js';\nexport type A = Result<number>;\n");
   });
 });
+
+describe('engine folder rules: imports run downwards inside main/engine', () => {
+  const exp = (names: string[]) => `export const a = [${names.join(', ')}];\n`;
+  it('masks/ may not import dataset/ (but may use the case store and faces)', async () => {
+    await expectViolation('main/engine/masks/layer-probe.ts', "import { prep } from '../dataset/prep.js';\n" + exp(['prep']));
+    await expectClean('main/engine/masks/layer-probe.ts', "import { a } from '../store/db.js';\nimport { b } from '../faces/detect.js';\n" + exp(['a', 'b']));
+  });
+  it('store/ may not import pipeline/, service/ or the media decoder', async () => {
+    await expectViolation('main/engine/store/layer-probe.ts', "import { run } from '../pipeline/analyse.js';\n" + exp(['run']));
+    await expectViolation('main/engine/store/layer-probe.ts', "import type { Service } from '../service/index.js';\nexport type A = Service;\n");
+    await expectViolation('main/engine/store/layer-probe.ts', "import { probe } from '../media/probe.js';\n" + exp(['probe']));
+    await expectClean('main/engine/store/layer-probe.ts', "import { c } from '../case/paths.js';\nimport { u } from '../util/errors.js';\n" + exp(['c', 'u']));
+  });
+  it('media/ may not import classify/, also through import()', async () => {
+    await expectViolation('main/engine/media/layer-probe.ts', "import { score } from '../classify/ensemble.js';\n" + exp(['score']));
+    await expectViolation('main/engine/media/layer-probe.ts', "export const m = await import('../classify/ensemble.js');\n");
+    await expectClean('main/engine/media/layer-probe.ts', "import { x } from '../ingest/kinds.js';\nimport { y } from './probe.js';\n" + exp(['x', 'y']));
+  });
+  it('util/ is the leaf; nothing below service/ imports service/', async () => {
+    await expectViolation('main/engine/util/layer-probe.ts', "import { crop } from '../image/crop.js';\n" + exp(['crop']));
+    await expectViolation('main/engine/pipeline/layer-probe.ts', "import { s } from '../service/index.js';\n" + exp(['s']));
+    await expectClean('main/engine/service/layer-probe.ts', "import { run } from '../pipeline/analyse.js';\nimport { q } from '../store/db.js';\n" + exp(['run', 'q']));
+  });
+  it('counts the depth of nested folders (report/pdf/ reaches siblings with ../../)', async () => {
+    await expectViolation('main/engine/report/pdf/layer-probe.ts', "import { s } from '../../service/index.js';\n" + exp(['s']));
+    // '../queue' from report/pdf/ is report/queue, not the engine's queue/ folder.
+    await expectClean('main/engine/report/pdf/layer-probe.ts', "import { q } from '../queue.js';\nimport { r } from '../../store/db.js';\n" + exp(['q', 'r']));
+  });
+  it('keeps the electron rule in folder files, and exempts tests from folder rules', async () => {
+    await expectViolation('main/engine/store/layer-probe.ts', "import { app } from 'electron';\nexport const a = app;\n");
+    await expectClean('main/engine/classify/layer-probe.test.ts', "import { s } from '../service/index.js';\n" + exp(['s']));
+  });
+});

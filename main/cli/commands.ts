@@ -8,12 +8,15 @@ import { checkAnchor, verifyCaseAudit } from '../engine/store/verify-audit.js';
 import { parseEp, type ExecutionProviderChoice } from '../engine/classify/execution.js';
 import { intOption, parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
+import { analyzeCaseQueued } from '../engine/queue/coordinator.js';
+import { parseQueueUrl } from '../engine/queue/connection.js';
+import { reportQueueEvent } from './worker.js';
 
 export const HELP = {
   main: `deepscan — forensic deepfake analysis of the videos in a case folder
 
 Usage:
-  deepscan analyze <case-folder> [--frames N] [--json FILE] [--name NAME] [--number NO] [--examiner NAME]
+  deepscan analyze <case-folder> [--frames N] [--json FILE] [--name NAME] [--number NO] [--examiner NAME] [--queue URL]
   deepscan info <case-folder> [--json]
   deepscan audit verify <case-folder> [--anchor FILE]... [--trust-key FINGERPRINT]...
   deepscan compare <case-folder> <suspect-path> <reference-path> [--offset N] [--at LIST]
@@ -22,6 +25,7 @@ Usage:
   deepscan report <case-folder> --pdf FILE [--examiner NAME]
   deepscan models import <checkpoint.pth>... | list [--json] | remove <id>
   deepscan serve [<case-folder>] [--port P] [--open]
+  deepscan worker --queue redis://[user:password@]host:port [--tls] [--evidence-root DIR] [--concurrency N]
   deepscan <command> --help
 
 The evidence folder is only ever read. Case data lives in $DEEPSCAN_HOME/cases/<case-id>/
@@ -42,6 +46,10 @@ Options:
   --no-models       detect faces only, no classifier scores
   --ep PROVIDER     execution provider for the classifiers: auto (default), cpu, cuda, webgpu
                     (auto: cuda when installed, else cpu; the one used is recorded with every score)
+  --queue URL       analyse the items on "deepscan worker" processes through the Redis job queue at
+                    redis://[user:password@]host:port (see "deepscan worker --help"); results are
+                    verified and written here, each audit entry names its worker (--ep is the workers')
+  --tls             connect to the queue with TLS
   -h, --help        this help
 
 Exit status: 0 when the run finished (bad evidence files are reported, not fatal),
@@ -76,7 +84,7 @@ named, then the others), 1 on another error (e.g. a signing key file readable by
 export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parse(args, {
     frames: { type: 'string' }, json: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' }, examiner: { type: 'string' },
-    model: { type: 'string', multiple: true }, 'no-models': { type: 'boolean' }, ep: { type: 'string' },
+    model: { type: 'string', multiple: true }, 'no-models': { type: 'boolean' }, ep: { type: 'string' }, queue: { type: 'string' }, tls: { type: 'boolean' },
   });
   if (values.help) return help(out, HELP.analyze);
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one case folder');
@@ -102,7 +110,10 @@ export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Pr
   try {
     // Refused before the analysis, not after it: results are never written into the evidence.
     if (values.json && values.json !== '-') await assertOutsideEvidence(values.json as string, c.folder, '--json');
-    const summary = await analyzeCase(c, { frames, models, ep, signal: controller.signal, onEvent: (e) => report(progress, e) });
+    // --queue: the items are analysed by "deepscan worker" processes; results are written here.
+    const summary = values.queue
+      ? await analyzeCaseQueued(c, { target: parseQueueUrl(values.queue as string, { tls: values.tls === true }), frames, models, signal: controller.signal, onEvent: (e) => reportQueueEvent(progress, e) || report(progress, e as AnalysisEvent) })
+      : await analyzeCase(c, { frames, models, ep, signal: controller.signal, onEvent: (e) => report(progress, e) });
     progress.clear();
     const json = buildCaseJson(c.store);
     out.write(`${summaryTable(json)}\n`);

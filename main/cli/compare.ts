@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { openCase } from '../engine/case/open-case.js';
 import { assertOutsideEvidence } from '../engine/case/output-path.js';
-import { compareWithReference } from '../engine/masks/compare.js';
+import { compareWithReference } from '../engine/pipeline/compare.js';
 import { parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
 

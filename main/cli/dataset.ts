@@ -1,4 +1,4 @@
-import { exportDataset } from '../engine/dataset/export.js';
+import { exportDataset } from '../engine/pipeline/dataset-export.js';
 import { intOption, parse, UsageError } from './args.js';
 import { ProgressOutput } from './progress.js';
 

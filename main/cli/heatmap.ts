@@ -2,7 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { openCase } from '../engine/case/open-case.js';
 import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { parseEp, type ExecutionProviderChoice } from '../engine/classify/execution.js';
-import { computeAttentionHeatmap, DEFAULT_OCCLUSION } from '../engine/masks/occlusion.js';
+import { DEFAULT_OCCLUSION } from '../engine/masks/occlusion.js';
+import { computeAttentionHeatmap } from '../engine/pipeline/heatmap.js';
 import { intOption, parse, UsageError } from './args.js';
 import { ProgressOutput } from './progress.js';
 

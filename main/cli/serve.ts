@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createWorkstationService } from '../engine/service/index.js';
+import { startWorkerEngine } from '../engine/host/worker.js';
+import type { EngineHost } from '../engine/host/client.js';
 import { defaultRendererDir, startWebHost } from '../web/server.js';
 import { intOption, parse, UsageError } from './args.js';
 
@@ -36,10 +37,27 @@ export async function cmdServe(args: string[], out: NodeJS.WritableStream, opts:
   }
   if (positionals.length > 1) throw new UsageError('serve takes at most one case folder');
   const port = intOption(values.port as string | undefined, '--port', 0, 65535) ?? 0;
-  const service = createWorkstationService({ home: opts.home });
+  const log = (message: string, error: unknown) => process.stderr.write(`deepscan serve: ${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error ?? '')}\n`);
+  // The engine runs in a worker thread, so analyses never stall the HTTP API.
+  const service = startWorkerEngine({ home: opts.home, log });
+  try {
+    return await serveWith(service, { port, open: values.open === true, folder: positionals[0] }, out, opts, log);
+  } finally {
+    await service.close();
+  }
+}
+
+async function serveWith(
+  service: EngineHost,
+  args: { port: number; open: boolean; folder: string | undefined },
+  out: NodeJS.WritableStream,
+  opts: ServeOptions,
+  log: (message: string, error: unknown) => void,
+): Promise<number> {
+  const { port } = args;
   let caseId: string | null = null;
-  if (positionals.length === 1) {
-    const opened = await service.openCase({ folder: path.resolve(positionals[0]) });
+  if (args.folder !== undefined) {
+    const opened = await service.openCase({ folder: path.resolve(args.folder) });
     if (!opened.ok) {
       process.stderr.write(`deepscan: ${opened.error.message}\n`);
       return 1;
@@ -50,14 +68,13 @@ export async function cmdServe(args: string[], out: NodeJS.WritableStream, opts:
   const rendererDir = defaultRendererDir();
   if (!rendererDir) process.stderr.write('deepscan: the renderer is not built (run "npm run build"); serving the API only.\n');
   const host = await startWebHost({
-    service, rendererDir, port,
-    log: (message, error) => process.stderr.write(`deepscan serve: ${message}: ${error instanceof Error ? (error.stack ?? error.message) : String(error ?? '')}\n`),
+    service, rendererDir, port, log,
   });
   // The renderer's routes live in the hash (renderer/src/lib/workstation.svelte.ts).
   const url = caseId ? `${host.url}#view=evidence&case=${caseId}` : host.url;
   out.write(`Deepscan is serving on ${host.origin} (this machine only).\nOpen: ${url}\nPress Ctrl-C to stop.\n`);
   opts.onListening?.(url);
-  if (values.open) openInBrowser(url);
+  if (args.open) openInBrowser(url);
 
   await (opts.stop ?? untilSignal());
   out.write('Stopping: cancelling running analyses…\n');

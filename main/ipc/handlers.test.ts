@@ -277,3 +277,15 @@ describe('createIpcHandlers', () => {
     expect(await cancelled[IPC_CHANNELS.pickFolder]([])).toEqual(ok(null));
   });
 });
+
+describe('engine process failures', () => {
+  it('a call rejected by a crashed engine answers the named error as a Result', async () => {
+    const { DeepscanError } = await import('../engine/util/errors.js');
+    const { service } = recorder({ getCase: () => Promise.reject(new DeepscanError('engine-crashed', 'The analysis engine stopped unexpectedly (exit code 134).')) });
+    const handlers = createIpcHandlers(service);
+    expect(await handlers[IPC_CHANNELS.getCase](['0123456789abcdef'])).toEqual({
+      ok: false,
+      error: { code: 'engine-crashed', message: 'The analysis engine stopped unexpectedly (exit code 134).' },
+    });
+  });
+});

@@ -8,8 +8,9 @@
  * - Requests whose Host header is not this loopback address and port are refused (DNS
  *   rebinding), as are cross-origin requests (Origin, Sec-Fetch-Site).
  * - POST /api/<operation> with a JSON array of the operation's arguments answers the same
- *   Result JSON as the Electron IPC: it runs the IPC handlers, so the same runtime validation
- *   applies. GET /api/events is a Server-Sent Events stream of task events.
+ *   Result JSON as the Electron IPC: the routes come from the operation table and run the IPC
+ *   handlers, so the same runtime validation applies. The service is usually the engine in a
+ *   worker thread (main/engine/host/), so this loop only parses, routes and answers. GET /api/events is a Server-Sent Events stream of task events.
  * - Everything else is a file of the built renderer (dist/renderer), with the desktop app's
  *   Content-Security-Policy; nothing outside that folder is ever served.
  *
@@ -21,7 +22,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
-import { IPC_CHANNELS, type DeepscanApi, type TaskEvent } from '../../common/api.js';
+import type { DeepscanApi, TaskEvent } from '../../common/api.js';
+import { OPERATION_NAMES, OPERATIONS } from '../../common/operations.js';
 import type { ApiError } from '../../common/result.js';
 import { createIpcHandlers, type IpcHandler } from '../ipc/handlers.js';
 import { APP_ORIGIN } from '../ipc/validate.js';
@@ -76,10 +78,8 @@ export function defaultRendererDir(here = import.meta.dirname): string | null {
   return existsSync(path.join(dir, 'index.html')) ? dir : null;
 }
 
-/** The operations callable over HTTP: every invoke channel of the IPC contract. */
-const OPERATIONS: ReadonlyMap<string, string> = new Map(
-  Object.entries(IPC_CHANNELS).filter(([op]) => op !== 'taskEvent'),
-);
+/** The routes: POST /api/<name> for every operation of the table, to that operation's handler. */
+const ROUTES: ReadonlyMap<string, string> = new Map(OPERATION_NAMES.map((name) => [name, OPERATIONS[name].channel]));
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -193,7 +193,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       return;
     }
     checkToken(req, url, false);
-    const channel = OPERATIONS.get(name);
+    const channel = ROUTES.get(name);
     if (!channel) throw new HttpError(404, 'not-found', `No operation "${name.slice(0, 64)}".`);
     if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Operations are called with POST.', { Allow: 'POST' });
     const type = header(req, 'content-type')?.split(';')[0].trim().toLowerCase();

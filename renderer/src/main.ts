@@ -3,6 +3,7 @@ import App from './App.svelte';
 import { getApi, isConnected } from './lib/api.js';
 import { Workstation } from './lib/workstation.svelte.js';
 import './app.css';
+import './tables.css';
 
 const api = getApi();
 const target = document.getElementById('app');

@@ -1,9 +1,11 @@
 /**
- * `npm run bench [-- --b7]`: measured throughput of every pipeline stage on the shared fixture
+ * `npm run bench [-- --b7 | --queue]`: measured throughput of every pipeline stage on the shared fixture
  * videos — hashing, probing, decoding, face detection, classification per execution provider
  * — and the memory peak. Prints numbers (ratios where they say more than seconds); asserts
  * nothing. `--b7` adds a synthetic EfficientNet-B7 classifier (random weights, the released
- * models' size) to estimate the cost of the real 7-model ensemble.
+ * models' size) to estimate the cost of the real 7-model ensemble. `--responsiveness` runs only
+ * the API-responsiveness comparison (engine in-process vs in a worker thread), which otherwise
+ * runs last.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,8 @@ import { locateFfmpeg } from '../../main/engine/media/ffmpeg.js';
 import { probeMedia } from '../../main/engine/media/probe.js';
 import { sampleFrameIndices } from '../../main/engine/media/sample.js';
 import { FIXTURES, FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO } from '../helpers/paths.js';
+import { benchResponsiveness } from './responsiveness.js';
+import { benchQueue } from './queue.js';
 
 let peakRss = 0;
 const sampleMemory = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -32,6 +36,14 @@ const timer = setInterval(sampleMemory, 50);
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
 async function main(): Promise<void> {
+  // --queue: local process vs one and two `deepscan worker` processes (test/bench/queue.ts).
+  if (process.argv.includes('--queue')) return benchQueue();
+  // --responsiveness: only the API latency during an analysis, engine in-process vs in workers (responsiveness.ts).
+  if (process.argv.includes('--responsiveness')) {
+    await benchResponsiveness();
+    clearInterval(timer);
+    return;
+  }
   const withB7 = process.argv.includes('--b7');
   const tools = await locateFfmpeg();
   const tmp = mkdtempSync(join(tmpdir(), 'deepscan-bench-'));
@@ -98,6 +110,7 @@ async function main(): Promise<void> {
     clearInterval(timer);
   }
   console.log(`memory peak (RSS, sampled every 50 ms): ${mib(peakRss)}`);
+  await benchResponsiveness();
 }
 
 /** Prints faces/s per execution provider and batch size; returns the CPU's ms per face at batch 1. */

@@ -20,6 +20,7 @@ export function buildRenderer(): void {
     stdio: 'inherit',
   });
   if (r.status !== 0) throw new Error(`renderer build failed (${r.status})`);
+  requirePaths({ 'renderer build (dist/renderer/index.html)': join(RENDERER_DIST, 'index.html') });
 }
 
 const TYPES: Record<string, string> = {
@@ -49,7 +50,19 @@ export async function serveStatic(dir = RENDERER_DIST): Promise<{ url: string; s
 
 export const CHROMIUM = process.env.DEEPSCAN_CHROMIUM ?? '/usr/bin/chromium';
 
+/**
+ * Throws, naming every missing prerequisite, instead of letting the suite skip: a machine
+ * without Chromium or the shared fixtures must fail the e2e run, not pass it with zero tests.
+ */
+export function requirePaths(what: Record<string, string>): void {
+  const missing = Object.entries(what).filter(([, p]) => !existsSync(p));
+  if (missing.length === 0) return;
+  const lines = missing.map(([name, p]) => `  - ${name}: ${p}`).join('\n');
+  throw new Error(`end-to-end prerequisites missing:\n${lines}\n(set DEEPSCAN_CHROMIUM for another browser; fixtures live in ../shared/fixtures)`);
+}
+
 export async function launch(): Promise<{ browser: Browser; profile: string }> {
+  requirePaths({ 'Chromium executable (DEEPSCAN_CHROMIUM)': CHROMIUM });
   const profile = mkdtempSync(join(tmpdir(), 'deepscan-chromium-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

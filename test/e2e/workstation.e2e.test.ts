@@ -8,12 +8,12 @@
  * Screenshots of every view land in test/e2e/screenshots/ (git-ignored).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, launch, ROOT, shot } from './harness.js';
+import { buildRenderer, CHROMIUM, launch, requirePaths, ROOT, shot } from './harness.js';
 
 const FIXTURES = join(ROOT, '../shared/fixtures');
 const VIDEOS = ['three_faces.mp4', 'three_faces_swap.mp4'].map((f) => join(FIXTURES, 'videos', f));
@@ -22,7 +22,13 @@ const FRAMES = process.env.DEEPSCAN_E2E_FRAMES ?? '16';
 const NOTE = 'Blending seam along the jaw line; compare with frame 0.';
 const EXAMINER = 'E2E Examiner';
 
-const ready = existsSync(CHROMIUM) && VIDEOS.every(existsSync) && existsSync(CHECKPOINT) && existsSync(join(ROOT, 'main/cli/serve.ts'));
+/** What the run needs; a missing one fails the suite by name (see requirePaths). */
+const PREREQUISITES: Record<string, string> = {
+  'Chromium executable (DEEPSCAN_CHROMIUM)': CHROMIUM,
+  ...Object.fromEntries(VIDEOS.map((v) => [`fixture video ${v.split('/').pop()}`, v])),
+  'fixture checkpoint dfdc_b0_seed7.legacy.pth': CHECKPOINT,
+  'deepscan serve command (main/cli/serve.ts)': join(ROOT, 'main/cli/serve.ts'),
+};
 
 let tmp = '';
 let server: ChildProcess | null = null;
@@ -68,8 +74,9 @@ async function view(key: string, label: string): Promise<void> {
   await page.locator(`main[aria-label="${label}"]`).waitFor();
 }
 
-describe.skipIf(!ready)('workstation end to end (deepscan serve + Chromium)', () => {
+describe('workstation end to end (deepscan serve + Chromium)', () => {
   beforeAll(async () => {
+    requirePaths(PREREQUISITES);
     buildRenderer();
     tmp = mkdtempSync(join(tmpdir(), 'deepscan-e2e-'));
     const home = join(tmp, 'home');

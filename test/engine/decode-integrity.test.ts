@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCase, type OpenedCase } from '../../main/engine/case/open-case.js';
 import { ingestCaseFolder } from '../../main/engine/ingest/ingest.js';
-import { compareWithReference, type CompareOptions } from '../../main/engine/masks/compare.js';
+import { compareWithReference, type CompareOptions } from '../../main/engine/pipeline/compare.js';
 import { analyzeCase, type AnalyzeHooks } from '../../main/engine/pipeline/analyze-case.js';
 import { listComparisons } from '../../main/engine/store/masks.js';
 import { locateFfmpeg } from '../../main/engine/media/ffmpeg.js';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, fixtures, mtcnnDir } from './fixtures.test-helpers.js';
+import { decodeFrames, fixtures, mtcnnDir } from '../../../test/helpers/faces-kit.js';
 import { MtcnnDetector } from './mtcnn.js';
 import { pilResizeBicubic, type RgbImage } from './pil-resize.js';
 import { detectSeedFaces, detectSeedFacesBatch } from './seed-faces.js';

@@ -69,7 +69,7 @@ export interface MtcnnLoadOptions {
 }
 
 /**
- * Input names from `manifest.json` (written by mtcnn-convert.ts:
+ * Input names from `manifest.json` (written by tools/mtcnn/convert.ts:
  * `{ models: { pnet: { input: { name } , outputs: [...] }, ... } }`). Optional: each net has a
  * single input, and outputs are identified by shape.
  */

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeFrames, fixtures, mtcnnDir } from './fixtures.test-helpers.js';
+import { decodeFrames, fixtures, mtcnnDir } from '../../../test/helpers/faces-kit.js';
 import { MtcnnDetector } from './mtcnn.js';
 import { detectSeedFaces } from './seed-faces.js';
 import { iou } from './tracks.js';

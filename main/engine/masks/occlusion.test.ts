@@ -13,7 +13,9 @@ import type { Image8 } from '../image/image.js';
 import { decodePng, encodePng } from '../image/png.js';
 import { OnnxGraphBuilder } from '../onnx/builder.js';
 import { readAudit } from '../store/audit.js';
-import { computeAttentionHeatmap, occlusionMap } from './occlusion.js';
+import { latestFaceHeatmap } from '../store/masks.js';
+import { computeAttentionHeatmap } from '../pipeline/heatmap.js';
+import { occlusionMap } from './occlusion.js';
 
 const RX = 200;
 const RY = 100;
@@ -139,6 +141,10 @@ describe('model attention (occlusion sensitivity)', () => {
       expect(again.cached).toBe(true);
       expect(Buffer.compare(again.png, first.png)).toBe(0);
       expect(readAudit(c.store.db).filter((a) => a.action === 'attention-heatmap-computed')).toHaveLength(1);
+      // The heatmap row carries its model list (migration 7), the same the audit entry names.
+      const entry = readAudit(c.store.db).find((a) => a.action === 'attention-heatmap-computed')!.details as { models: Record<string, string> };
+      expect(latestFaceHeatmap(c.store, id, 0, 0, 'ab'.repeat(32))?.models).toEqual(Object.keys(entry.models));
+      expect(first.models).toHaveLength(1);
       await expect(computeAttentionHeatmap(c, 'clip.mp4', 5, 0, { params })).rejects.toMatchObject({ code: 'invalid-argument' });
     } finally {
       c.store.close();

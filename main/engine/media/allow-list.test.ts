@@ -8,7 +8,7 @@ import { decodeFrames } from './decode.js';
 import { locateFfmpeg, type FfmpegTools } from './ffmpeg.js';
 import { countDecodedFrames, probeMedia, type MediaProbe } from './probe.js';
 import { runTool } from './proc.js';
-import { ffmpegSync, makeTempDir, makeTestVideo, removeDir } from './testkit.js';
+import { ffmpegSync, makeTempDir, makeTestVideo, removeDir } from '../../../test/helpers/media-kit.js';
 
 let tools: FfmpegTools;
 let dir: string;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearFfmpegCache, locateFfmpeg, parseFfmpegVersion } from './ffmpeg.js';
-import { makeTempDir, removeDir } from './testkit.js';
+import { makeTempDir, removeDir } from '../../../test/helpers/media-kit.js';
 
 const hasFfmpegStatic = (() => {
   try {

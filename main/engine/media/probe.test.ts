@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FfmpegTools } from './ffmpeg.js';
 import { locateFfmpeg } from './ffmpeg.js';
 import { countDecodedFrames, probeMedia } from './probe.js';
-import { ffmpegSync, fixtureVideo, makeTempDir, makeTestVideo, removeDir } from './testkit.js';
+import { ffmpegSync, fixtureVideo, makeTempDir, makeTestVideo, removeDir } from '../../../test/helpers/media-kit.js';
 
 let tools: FfmpegTools;
 let dir: string;

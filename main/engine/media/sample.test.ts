@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { sampleFrameIndices } from './sample.js';
-import { referenceJson } from './testkit.js';
+import { referenceJson } from '../../../test/helpers/media-kit.js';
 
 describe('sampleFrameIndices', () => {
   it('matches the reference frame_idxs of both fixture videos (300 frames, 32 samples)', () => {

@@ -1,24 +1,22 @@
-import { rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { EvidenceStatus } from '../../../common/api.js';
 import { acquireAnalysisLock, isProcessAlive } from '../case/lock.js';
 import type { OpenedCase } from '../case/open-case.js';
-import { makeScratchDir, removeStaleScratch } from '../case/scratch.js';
 import type { Verdict } from '../classify/aggregate.js';
 import { ClassifierEnsemble } from '../classify/ensemble.js';
 import type { ExecutionProviderChoice } from '../classify/execution.js';
 import { listModels } from '../classify/model-store.js';
-import { mtcnnChecksums, mtcnnModelDir } from '../faces/detector-models.js';
-import { MtcnnDetector } from '../faces/mtcnn.js';
+import type { MtcnnDetector } from '../faces/mtcnn.js';
 import { SEED_FACTOR, SEED_MIN_FACE, SEED_THRESHOLDS } from '../faces/seed-faces.js';
 import { checkAfterDecode, checkBeforeDecode } from '../ingest/decode-guard.js';
 import { ingestCaseFolder, type IngestSummary } from '../ingest/ingest.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
-import type { ModelResultRow } from '../store/case-store.js';
+import type { EvidenceRecord, ModelResultRow, NewAnalysis } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 import { softwareVersion } from '../util/version.js';
-import { analyzeItem, rescoreStoredFaces } from './analyze-item.js';
+import { analyzeItem, rescoreStoredFaces, type ItemResult } from './analyze-item.js';
+import { createPipelineContext } from './context.js';
 import { analysisKeys, DEFAULT_FRAMES, stageVersions } from './stages.js';
 
 export type AnalysisEvent =
@@ -84,12 +82,13 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
   for (const id of modelIds) {
     if (!installed.some((m) => m.id === id)) throw new DeepscanError('model-invalid', `model ${id} is not installed; see "deepscan models list"`);
   }
-  const detectorDir = mtcnnModelDir();
-  const detectorShas = mtcnnChecksums(detectorDir);
   const release = await acquireAnalysisLock(c.workspace);
   // Decoded frames of evidence: in the case workspace, owned, and swept after a crash.
-  await removeStaleScratch(c.workspace);
-  const tmpDir = await makeScratchDir(c.workspace, 'analyze');
+  const ctx = await createPipelineContext({ scratch: { workspace: c.workspace, purpose: 'analyze' }, tools, signal: opts.signal }).catch(async (e: unknown) => {
+    await release();
+    throw e;
+  });
+  const { detectorShas, scratch: tmpDir } = ctx;
   let detector: MtcnnDetector | null = null;
   let ensemble: ClassifierEnsemble | null = null;
   try {
@@ -100,14 +99,11 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
     });
     await opts.hooks?.afterIngest?.();
     // The face detector runs on the CPU: its results must not depend on the machine.
-    detector = await MtcnnDetector.load(detectorDir, { executionProviders: ['cpu'] });
+    detector = await ctx.detector();
     ensemble = modelIds.length ? await ClassifierEnsemble.load(c.home, modelIds, opts.ep ?? 'auto') : null;
     const modelShas = Object.fromEntries((ensemble?.models ?? []).map((m) => [m.manifest.id, m.manifest.onnxSha256]));
     for (const m of ensemble?.models ?? []) c.store.recordCaseModel(m.manifest.id, m.manifest.onnxSha256, m.manifest);
-    const versions = stageVersions();
-    const keys = analysisKeys({ frames, detector: detectorShas, models: modelShas }, versions);
-    const detectorInfo = { name: 'mtcnn', nets: detectorShas, thresholds: SEED_THRESHOLDS, minFaceSize: SEED_MIN_FACE, factor: SEED_FACTOR, downscale: 'pillow-bicubic-half', executionProvider: 'cpu' };
-    const params = { frames, models: modelIds, modelOnnxSha256: modelShas, detector: detectorInfo };
+    const { versions, keys, detectorInfo, params } = runSetup(frames, modelIds, modelShas, detectorShas);
     const ep = ensemble ? ensemble.executionProviders : null;
     const runId = c.store.startRun({ params, softwareVersion: softwareVersion(), stageVersions: versions, executionProvider: ep, host: hostname(), pid: process.pid }, c.actor);
     const summary: AnalyzeSummary = { runId, status: 'completed', ingest, analyzed: 0, rescored: 0, skipped: 0, unreadable: 0, integrityFailed: 0, models: modelIds, executionProvider: ep, error: null };
@@ -157,12 +153,7 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
           continue;
         }
         // Computation is done; the write below is short and all-or-nothing.
-        c.store.saveAnalysis({
-          evidenceId: e.id, runId, evidenceSha256: e.sha256!, paramsKey: keys.classifyKey, facesKey: keys.facesKey, classifyKey: keys.classifyKey,
-          params, stageVersions: versions, status: result.status, errorCode: result.errorCode, error: result.error, frameIndices: result.frameIndices,
-          frames: result.frames, warnings: result.warnings, probeUpdate: result.probeUpdate, score: result.verdict?.score ?? null, scoreNote: result.verdict?.note ?? null,
-          executionProvider: ep, detector: detectorInfo, modelResults: result.verdict ? modelRows(result.verdict, modelShas) : [],
-        }, c.actor);
+        saveItemResult(c, { runId, keys, params, versions, detectorInfo, modelShas }, e, result, ep);
         if (result.status === 'analyzed') summary.analyzed++;
         else summary.unreadable++;
         opts.onEvent?.({ type: 'item-finished', ...base, status: result.status, error: result.error, skipped: false, score: result.verdict?.score ?? null });
@@ -174,14 +165,38 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
     c.store.finishRun(runId, summary.status, summary.error, c.actor, { analyzed: summary.analyzed, rescored: summary.rescored, skipped: summary.skipped, unreadable: summary.unreadable, integrityFailed: summary.integrityFailed });
     return summary;
   } finally {
-    await detector?.release();
+    await ctx.close(); // the detector and the scratch folder
     await ensemble?.release();
-    await rm(tmpDir, { recursive: true, force: true });
     await release();
   }
 }
 
-function modelRows(v: Verdict, shas: Record<string, string>): ModelResultRow[] {
+/** What a run's parameters and stage versions make of its keys; shared by the local and the queued run. */
+export function runSetup(frames: number, modelIds: string[], modelShas: Record<string, string>, detectorShas: Record<string, string>) {
+  const versions = stageVersions();
+  const keys = analysisKeys({ frames, detector: detectorShas, models: modelShas }, versions);
+  const detectorInfo = { name: 'mtcnn', nets: detectorShas, thresholds: SEED_THRESHOLDS, minFaceSize: SEED_MIN_FACE, factor: SEED_FACTOR, downscale: 'pillow-bicubic-half', executionProvider: 'cpu' };
+  const params = { frames, models: modelIds, modelOnnxSha256: modelShas, detector: detectorInfo };
+  return { versions, keys, detectorInfo, params };
+}
+
+export type RunSetup = ReturnType<typeof runSetup> & { runId: number; modelShas: Record<string, string> };
+
+/**
+ * Writes one item's results in one transaction (the signed audit entry and its digest come
+ * from saveAnalysis). `worker`: the queue worker that computed them, recorded in the entry.
+ */
+export function saveItemResult(c: OpenedCase, run: RunSetup, e: EvidenceRecord, result: ItemResult, ep: string | null, worker?: NewAnalysis['worker']): void {
+  const { runId, keys, params, versions, detectorInfo, modelShas } = run;
+  c.store.saveAnalysis({
+    evidenceId: e.id, runId, evidenceSha256: e.sha256!, paramsKey: keys.classifyKey, facesKey: keys.facesKey, classifyKey: keys.classifyKey,
+    params, stageVersions: versions, status: result.status, errorCode: result.errorCode, error: result.error, frameIndices: result.frameIndices,
+    frames: result.frames, warnings: result.warnings, probeUpdate: result.probeUpdate, score: result.verdict?.score ?? null, scoreNote: result.verdict?.note ?? null,
+    executionProvider: ep, detector: detectorInfo, modelResults: result.verdict ? modelRows(result.verdict, modelShas) : [], worker,
+  }, c.actor);
+}
+
+export function modelRows(v: Verdict, shas: Record<string, string>): ModelResultRow[] {
   return Object.entries(shas).map(([modelId, onnxSha256]) => {
     const m = v.models[modelId];
     return { modelId, onnxSha256, value: m?.value ?? null, branch: m?.branch ?? null, faces: m?.faces ?? 0 };

@@ -45,6 +45,39 @@ export const AGGREGATE_STAGE: StageInfo = {
 
 export const PIPELINE_STAGES: readonly StageInfo[] = [FRAMES_STAGE, FACES_STAGE, TRACKS_STAGE, CLASSIFY_STAGE, AGGREGATE_STAGE];
 
+/** Comparison with a known original (pipeline/compare.ts); its version is stored with each comparison. */
+export const COMPARE_STAGE: StageInfo = {
+  id: 'masks',
+  version: 1,
+  description: 'Faces on the reference frame (MTCNN [0.85, 0.95, 0.95], half resolution), the same 1/3-margin crop from both frames, the seed 1 − SSIM mask (scikit-image, 7×7 uniform, per channel; ×255 uint8; BGR→gray).',
+};
+
+/** Model attention (pipeline/heatmap.ts); its version is part of each cached heatmap's key. */
+export const HEATMAP_STAGE: StageInfo = {
+  id: 'attention',
+  version: 1,
+  description: 'Occlusion sensitivity: a flat patch slides over the 380×380 classifier canvas; drop of the ensemble fake probability per position; mean over covering patches per pixel; positive part normalised.',
+};
+
+/** Training-data export in the seed's layout (pipeline/dataset-export.ts). */
+export const DATASET_EXPORT_STAGE: StageInfo = {
+  id: 'dataset-export',
+  version: 1,
+  description: "The seed's preprocessing: MTCNN [0.85, 0.95, 0.95] boxes on every frame of the originals (half resolution), 1/3-margin crops of every 10th frame, landmarks with [0.65, 0.75, 0.75] on the crops, 1 − SSIM diffs, folds.csv.",
+};
+
+/**
+ * Every feature pipeline and the stages it runs, with their versions: analyse and re-score
+ * (re-scoring reruns classify and aggregate on stored crops), compare, heatmap, dataset export.
+ */
+export const STAGE_REGISTRY: Readonly<Record<'analyze' | 'rescore' | 'compare' | 'heatmap' | 'datasetExport', readonly StageInfo[]>> = {
+  analyze: PIPELINE_STAGES,
+  rescore: [CLASSIFY_STAGE, AGGREGATE_STAGE],
+  compare: [COMPARE_STAGE],
+  heatmap: [HEATMAP_STAGE],
+  datasetExport: [DATASET_EXPORT_STAGE],
+};
+
 export function stageVersions(stages: readonly StageInfo[] = PIPELINE_STAGES): Record<string, number> {
   return Object.fromEntries(stages.map((s) => [s.id, s.version]));
 }

@@ -1,4 +1,4 @@
-import { aggregate } from '../classify/aggregate.js';
+import { trackVerdicts } from '../classify/person-verdicts.js';
 import type { CaseStore, StoredFace } from '../store/case-store.js';
 import { verifyCaseAudit } from '../store/verify-audit.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
@@ -142,21 +142,4 @@ function faceJson(f: StoredFace, s: ScoreMap): FaceJson {
     predictions: Object.fromEntries(Object.entries(s).map(([id, v]) => [id, v.prob])),
     logits: Object.fromEntries(Object.entries(s).map(([id, v]) => [id, v.logit])),
   };
-}
-
-/** Per-person verdicts, derived from the stored face scores by the same aggregation as the video's. */
-export function trackVerdicts(faces: readonly Pick<StoredFace, 'id' | 'track' | 'frameIndex'>[], scores: ReadonlyMap<number, ScoreMap>, modelIds: readonly string[]) {
-  const byTrack = new Map<number, Pick<StoredFace, 'id' | 'track' | 'frameIndex'>[]>();
-  for (const f of faces) {
-    if (f.track === null) continue;
-    const list = byTrack.get(f.track) ?? [];
-    list.push(f);
-    byTrack.set(f.track, list);
-  }
-  return [...byTrack.entries()].sort((a, b) => a[0] - b[0]).map(([id, list]) => {
-    const probs = new Map<string, number[]>(modelIds.map((m) => [m, []]));
-    for (const f of list) for (const [m, v] of Object.entries(scores.get(f.id) ?? {})) probs.get(m)?.push(v.prob);
-    const v = aggregate(probs, list.length, 'person');
-    return { id, score: v.score, faces: list.length, frames: [...new Set(list.map((f) => f.frameIndex))] };
-  });
 }

@@ -2,12 +2,13 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CaseSummary } from '../../../common/api.js';
 import type { CaseInfo, CaseStore } from '../store/case-store.js';
+import { evidenceCount } from '../store/evidence-repo.js';
 import { CASE_ID_RE, openCaseStore } from './common.js';
 
 export function caseSummary(info: CaseInfo, store: CaseStore): CaseSummary {
   return {
     id: info.id, name: info.name, number: info.number, examiner: info.examiner, folder: info.folder,
-    createdAt: info.createdAt, evidenceCount: (store.prepare('SELECT COUNT(*) AS n FROM evidence').get() as { n: number }).n,
+    createdAt: info.createdAt, evidenceCount: evidenceCount(store),
   };
 }
 

@@ -34,27 +34,6 @@ export function openCaseStore(home: string, caseId: string, mode: 'read' | 'writ
   }
 }
 
-export async function withStore<T>(home: string, caseId: string, mode: 'read' | 'write', fn: (store: CaseStore) => T | Promise<T>): Promise<T> {
-  const store = openCaseStore(home, caseId, mode);
-  try {
-    return await fn(store);
-  } finally {
-    store.close();
-  }
-}
-
-/** The evidence folder of a case created earlier in this home (read from its database). */
-export function caseFolder(home: string, caseId: string): string {
-  const store = openCaseStore(home, caseId, 'read');
-  try {
-    const info = store.getCase();
-    if (!info) throw new DeepscanError('case-missing', `case database ${store.file} holds no case`);
-    return info.folder;
-  } finally {
-    store.close();
-  }
-}
-
 /** Runs an operation and turns what it throws into a Result (coded errors keep code, message, file). */
 export async function guard<T>(fn: () => T | Promise<T>): Promise<Result<T>> {
   try {

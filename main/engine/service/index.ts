@@ -9,7 +9,8 @@ import type { CaseStore } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 import { auditView } from './audit.js';
 import { caseSummary, listRecentCases } from './cases.js';
-import { caseFolder, guard, withStore } from './common.js';
+import { guard } from './common.js';
+import { caseConnections } from './connections.js';
 import { evidenceRows } from './evidence.js';
 import { importModelInfo, listModelInfos } from './models.js';
 import { reviewQueue, submitReview } from './reviews.js';
@@ -18,7 +19,7 @@ import { compareVideos, computeFaceHeatmap, faceOverlays } from './overlays.js';
 import { exportCaseReport } from './report.js';
 
 export interface WorkstationService extends DeepscanApi {
-  /** Cancels every running analysis and waits until each has stopped (clean shutdown). */
+  /** Cancels every running analysis, waits until each has stopped and closes the cached case connections (clean shutdown). */
   cancelAll(): Promise<void>;
 }
 
@@ -45,12 +46,20 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
     }
   };
 
-  const read = <T>(caseId: string, fn: (store: CaseStore) => T) => guard(() => withStore(home, caseId, 'read', fn));
+  // One read-only connection and one writer per case, kept open (see connections.ts).
+  const connections = caseConnections(home);
+  const read = <T>(caseId: string, fn: (store: CaseStore) => T) => guard(() => fn(connections.reader(caseId)));
+  const caseFolder = (caseId: string): string => {
+    const store = connections.reader(caseId);
+    const info = store.getCase();
+    if (!info) throw new DeepscanError('case-missing', `case database ${store.file} holds no case`);
+    return info.folder;
+  };
 
   /** Operations that need the evidence folder (they verify hashes, decode or re-hash). */
   async function withOpenCase<T>(caseId: string, fn: (c: OpenedCase) => Promise<T>): Promise<T> {
     if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
-    const c = await openCase({ folder: caseFolder(home, caseId), home, mustExist: true });
+    const c = await openCase({ folder: caseFolder(caseId), home, mustExist: true });
     try {
       return await fn(c);
     } finally {
@@ -69,6 +78,7 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
           return caseSummary(c.info, c.store);
         } finally {
           c.store.close();
+          connections.refreshReaders(); // this open may have created the installation key the readers trust
         }
       }),
 
@@ -91,7 +101,7 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
 
     getReviewQueue: (caseId: string, threshold?: number) => read(caseId, (store) => reviewQueue(store, threshold ?? 0.5)),
 
-    submitReview: (req: ReviewRequest) => guard(() => withStore(home, req.caseId, 'write', (store) => submitReview(store, req))),
+    submitReview: (req: ReviewRequest) => guard(() => submitReview(connections.writer(req.caseId), req)),
 
     listModels: () => guard(() => listModelInfos(home)),
 
@@ -116,7 +126,7 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
       guard(async () => {
         if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
         // A missing evidence folder is reported now rather than as a failed task.
-        const folder = await resolveEvidenceFolder(caseFolder(home, req.caseId));
+        const folder = await resolveEvidenceFolder(caseFolder(req.caseId));
         if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
         const taskId = randomUUID();
         const controller = new AbortController();
@@ -163,6 +173,7 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
       const running = [...tasks.values()].filter((t) => t.info.status === 'running');
       for (const t of running) t.controller.abort();
       await Promise.all(running.map((t) => t.done));
+      connections.closeAll(); // shutdown: release the cached case connections (reopened on demand)
     },
 
     onTaskEvent(listener) {

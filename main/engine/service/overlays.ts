@@ -1,31 +1,19 @@
-import type { Box, ComparisonSummary, FaceOverlays } from '../../../common/api.js';
+import type { ComparisonSummary, FaceOverlays } from '../../../common/api.js';
 import type { OpenedCase } from '../case/open-case.js';
-import { compareWithReference } from '../masks/compare.js';
-import { ATTENTION_LABEL, computeAttentionHeatmap } from '../masks/occlusion.js';
+import { compareWithReference } from '../pipeline/compare.js';
+import { ATTENTION_LABEL } from '../masks/occlusion.js';
+import { computeAttentionHeatmap } from '../pipeline/heatmap.js';
 import type { CaseStore } from '../store/case-store.js';
+import { faceRef as findFaceRef, type FaceRef } from '../store/evidence-repo.js';
+import { latestFaceHeatmap, latestFrameMasks, type SuspectFrameMask } from '../store/masks.js';
 import { iou } from '../faces/tracks.js';
 import { DeepscanError } from '../util/errors.js';
 import { dataUrl } from './common.js';
 
-interface FaceRef {
-  evidenceId: number;
-  path: string;
-  sha256: string;
-  frameIndex: number;
-  faceNo: number;
-  crop: Box;
-}
-
 function faceRef(store: CaseStore, faceId: number): FaceRef {
-  const r = store.prepare(
-    `SELECT f.evidence_id, f.face_no, f.crop, fr.frame_index, e.rel_path, e.sha256 FROM faces f
-     JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id WHERE f.id = ?`,
-  ).get(faceId) as Record<string, unknown> | undefined;
+  const r = findFaceRef(store, faceId);
   if (!r) throw new DeepscanError('invalid-argument', `no face ${faceId} in this case`);
-  return {
-    evidenceId: r.evidence_id as number, path: r.rel_path as string, sha256: r.sha256 as string, frameIndex: r.frame_index as number,
-    faceNo: r.face_no as number, crop: JSON.parse(r.crop as string) as Box,
-  };
+  return r;
 }
 
 /**
@@ -34,29 +22,18 @@ function faceRef(store: CaseStore, faceId: number): FaceRef {
  */
 export function faceOverlays(store: CaseStore, faceId: number): FaceOverlays {
   const f = faceRef(store, faceId);
-  const masks = store.prepare(
-    `SELECT m.mask_png, m.energy, m.crop, m.reference_frame_index, e.rel_path AS reference_path FROM face_masks m
-     JOIN comparisons c ON c.id = m.comparison_id JOIN evidence e ON e.id = c.reference_evidence_id
-     WHERE c.suspect_evidence_id = ? AND m.frame_index = ? AND c.id = (SELECT max(id) FROM comparisons WHERE suspect_evidence_id = ?)`,
-  ).all(f.evidenceId, f.frameIndex, f.evidenceId) as Record<string, unknown>[];
-  let best: { row: Record<string, unknown>; overlap: number } | null = null;
-  for (const row of masks) {
-    const overlap = iou(JSON.parse(row.crop as string) as Box, f.crop);
-    if (overlap >= 0.5 && (!best || overlap > best.overlap)) best = { row, overlap };
+  let best: { mask: SuspectFrameMask; overlap: number } | null = null;
+  for (const mask of latestFrameMasks(store, f.evidenceId, f.frameIndex)) {
+    const overlap = iou(mask.crop, f.crop);
+    if (overlap >= 0.5 && (!best || overlap > best.overlap)) best = { mask, overlap };
   }
-  const heat = store.prepare(
-    'SELECT heatmap_png, base_score, models_key, created_at FROM heatmaps WHERE evidence_id = ? AND frame_index = ? AND face_no = ? AND evidence_sha256 = ? ORDER BY id DESC LIMIT 1',
-  ).get(f.evidenceId, f.frameIndex, f.faceNo, f.sha256) as Record<string, unknown> | undefined;
-  const heatModels = heat ? (store.prepare("SELECT details FROM audit_log WHERE action = 'attention-heatmap-computed' ORDER BY seq DESC").all() as { details: string }[])
-    .map((a) => JSON.parse(a.details) as { modelsKey?: string; models?: Record<string, string> | string[] })
-    .map((d) => (d.modelsKey === heat.models_key && d.models ? (Array.isArray(d.models) ? d.models : Object.keys(d.models)) : null))
-    .find((m) => m !== null) ?? [] : [];
+  const heat = latestFaceHeatmap(store, f.evidenceId, f.frameIndex, f.faceNo, f.sha256);
   return {
     mask: best ? {
-      dataUrl: dataUrl('image/png', best.row.mask_png as Buffer), energy: best.row.energy as number, crop: JSON.parse(best.row.crop as string) as Box,
-      referencePath: best.row.reference_path as string, referenceFrameIndex: best.row.reference_frame_index as number,
+      dataUrl: dataUrl('image/png', best.mask.maskPng), energy: best.mask.energy, crop: best.mask.crop,
+      referencePath: best.mask.referencePath, referenceFrameIndex: best.mask.referenceFrameIndex,
     } : null,
-    heatmap: heat ? { dataUrl: dataUrl('image/png', heat.heatmap_png as Buffer), label: ATTENTION_LABEL, baseScore: heat.base_score as number, models: heatModels, createdAt: heat.created_at as string } : null,
+    heatmap: heat ? { dataUrl: dataUrl('image/png', heat.heatmapPng), label: ATTENTION_LABEL, baseScore: heat.baseScore, models: heat.models, createdAt: heat.createdAt } : null,
   };
 }
 

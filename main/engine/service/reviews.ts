@@ -1,6 +1,6 @@
 import type { ReviewInfo, ReviewQueueItem, ReviewRequest } from '../../../common/api.js';
 import type { CaseStore } from '../store/case-store.js';
-import { addReview, allCurrentReviews, currentReview, reviewKey } from '../store/reviews.js';
+import { addReview, allCurrentReviews, currentReview, flaggedFaces, reviewKey } from '../store/reviews.js';
 import { DeepscanError } from '../util/errors.js';
 import { reviewInfo } from './video.js';
 
@@ -11,16 +11,11 @@ import { reviewInfo } from './video.js';
  */
 export function reviewQueue(store: CaseStore, threshold = 0.5): ReviewQueueItem[] {
   if (!Number.isFinite(threshold) || threshold < 0 || threshold > 1) throw new DeepscanError('invalid-argument', `threshold must be from 0 to 1 (got ${threshold})`);
-  const rows = store.prepare(
-    `SELECT f.id AS face_id, f.face_no, f.track, fr.id AS frame_id, fr.frame_index, e.id AS evidence_id, e.rel_path, AVG(s.prob) AS ensemble
-     FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id JOIN face_scores s ON s.face_id = f.id
-     GROUP BY f.id HAVING AVG(s.prob) >= ?
-     ORDER BY ensemble DESC, e.rel_path, fr.frame_index, f.face_no`,
-  ).all(threshold) as { face_id: number; face_no: number; track: number | null; frame_id: number; frame_index: number; evidence_id: number; rel_path: string; ensemble: number }[];
+  const rows = flaggedFaces(store, threshold);
   const reviews = allCurrentReviews(store);
   return rows.map((r) => ({
-    evidenceId: r.evidence_id, path: r.rel_path, frameId: r.frame_id, frameIndex: r.frame_index, faceId: r.face_id, faceNo: r.face_no, track: r.track,
-    ensemble: r.ensemble, review: reviewInfo(reviews.get(`${r.evidence_id}:${reviewKey(r.frame_index, r.face_no)}`)),
+    evidenceId: r.evidenceId, path: r.path, frameId: r.frameId, frameIndex: r.frameIndex, faceId: r.faceId, faceNo: r.faceNo, track: r.track,
+    ensemble: r.ensemble, review: reviewInfo(reviews.get(`${r.evidenceId}:${reviewKey(r.frameIndex, r.faceNo)}`)),
   }));
 }
 

@@ -1,28 +1,11 @@
-import type { Box, FaceInfo, FrameInfo, ModelOutcome, ReviewInfo, VideoDetail } from '../../../common/api.js';
-import { trackVerdicts } from '../report/case-json.js';
-import type { CaseStore, StoredFace } from '../store/case-store.js';
+import type { FaceInfo, FrameInfo, ModelOutcome, ReviewInfo, VideoDetail } from '../../../common/api.js';
+import { trackVerdicts } from '../classify/person-verdicts.js';
+import type { CaseStore } from '../store/case-store.js';
+import { faceCrop, listFacesLean } from '../store/evidence-repo.js';
 import { currentReviews, reviewKey, type ReviewRecord } from '../store/reviews.js';
 import { DeepscanError } from '../util/errors.js';
 import { dataUrl } from './common.js';
 import { evidenceRow } from './evidence.js';
-
-type LeanFace = Omit<StoredFace, 'cropPng' | 'cropWidth' | 'cropHeight'>;
-
-/**
- * The faces of an item without their crop pixels (the views fetch a crop only when they show
- * it: a video's crops are megabytes).
- */
-function listFacesLean(store: CaseStore, evidenceId: number): LeanFace[] {
-  const rows = store.prepare(
-    `SELECT f.id, f.frame_id, f.face_no, f.box, f.det_box, f.det_prob, f.landmarks, f.crop, f.track, fr.frame_index, fr.sample_no
-     FROM faces f JOIN frames fr ON fr.id = f.frame_id WHERE f.evidence_id = ? ORDER BY fr.sample_no, f.face_no`,
-  ).all(evidenceId) as Record<string, unknown>[];
-  return rows.map((r) => ({
-    id: r.id as number, frameId: r.frame_id as number, frameIndex: r.frame_index as number, sampleNo: r.sample_no as number, faceNo: r.face_no as number,
-    box: JSON.parse(r.box as string) as Box, detBox: JSON.parse(r.det_box as string) as Box, detProb: r.det_prob as number,
-    landmarks: JSON.parse(r.landmarks as string) as [number, number][], crop: JSON.parse(r.crop as string) as Box, track: r.track as number | null,
-  }));
-}
 
 export function reviewInfo(r: ReviewRecord | null | undefined): ReviewInfo | null {
   return r ? { decision: r.decision, category: r.category, note: r.note, examiner: r.examiner, at: r.createdAt } : null;
@@ -93,11 +76,10 @@ export function framePreviewUrl(store: CaseStore, frameId: number): string {
 
 /** The lossless face crop (PNG) the classifiers saw, as a data: URL. */
 export function faceCropUrl(store: CaseStore, faceId: number): string {
-  const r = store.prepare('SELECT f.crop_png AS png, f.face_no AS face_no, fr.frame_index AS frame_index, e.rel_path AS path FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id WHERE f.id = ?')
-    .get(faceId) as { png: Buffer; face_no: number; frame_index: number; path: string } | undefined;
+  const r = faceCrop(store, faceId);
   if (!r) throw new DeepscanError('invalid-argument', `no face ${faceId} in this case`);
-  if (!r.png || r.png.length === 0) {
-    throw new DeepscanError('image-invalid', `face ${r.face_no} of frame ${r.frame_index} of ${r.path} has an empty crop (the face lies outside the frame)`, { file: r.path });
+  if (r.png.length === 0) {
+    throw new DeepscanError('image-invalid', `face ${r.faceNo} of frame ${r.frameIndex} of ${r.path} has an empty crop (the face lies outside the frame)`, { file: r.path });
   }
   return dataUrl('image/png', r.png);
 }

@@ -194,6 +194,8 @@ export interface NewAnalysis {
   probeUpdate?: Partial<ProbeFields>;
   /** Incomplete or damaged media noticed during analysis; absent or [] when none. */
   warnings?: AnalysisWarning[];
+  /** The queue worker that computed these results (host, software version, execution provider); absent for a local run. */
+  worker?: { name: string; host: string; pid: number; softwareVersion: string; executionProvider: string | null };
 }
 
 type Row = Record<string, unknown>;
@@ -476,6 +478,8 @@ export class CaseStore {
         stageVersions: a.stageVersions, frames: a.frameIndices, faces: faceCount, score: a.score, scoreNote: a.scoreNote, warnings: a.warnings ?? [],
         models: Object.fromEntries(a.modelResults.map((m) => [m.modelId, { onnxSha256: m.onnxSha256, value: m.value, branch: m.branch }])),
         executionProvider: a.executionProvider, analysis: analysisId, results: analysisDigest(this.db, a.evidenceId),
+        // Absent (so the entry is unchanged) for a local run; canonical JSON drops undefined.
+        worker: a.worker,
       });
       return analysisId;
     });

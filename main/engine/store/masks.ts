@@ -1,6 +1,7 @@
 /**
  * Data access for comparisons with a known original (1 − SSIM face masks) and cached
- * "model attention" heatmaps (migration 4: `comparisons`, `face_masks`, `heatmaps`).
+ * "model attention" heatmaps (migration 4: `comparisons`, `face_masks`, `heatmaps`; migration 7
+ * gives each heatmap its model list).
  * Every write is one transaction with its audit entry.
  */
 import { appendAudit } from './audit.js';
@@ -141,6 +142,35 @@ export function getFaceMask(store: CaseStore, evidenceId: number, frameIndex: nu
   } : null;
 }
 
+/** A difference mask of the latest comparison, with the original it was computed against. */
+export interface SuspectFrameMask {
+  maskPng: Buffer;
+  energy: number;
+  crop: Box4;
+  referenceFrameIndex: number;
+  referencePath: string;
+}
+
+/** The masks of one suspect frame from the item's most recent comparison (numbered by the reference frame's detections). */
+export function latestFrameMasks(store: CaseStore, suspectEvidenceId: number, frameIndex: number): SuspectFrameMask[] {
+  const rows = store.prepare(
+    `SELECT m.mask_png, m.energy, m.crop, m.reference_frame_index, e.rel_path AS reference_path FROM face_masks m
+     JOIN comparisons c ON c.id = m.comparison_id JOIN evidence e ON e.id = c.reference_evidence_id
+     WHERE c.suspect_evidence_id = ? AND m.frame_index = ? AND c.id = (SELECT max(id) FROM comparisons WHERE suspect_evidence_id = ?)`,
+  ).all(suspectEvidenceId, frameIndex, suspectEvidenceId) as { mask_png: Buffer; energy: number; crop: string; reference_frame_index: number; reference_path: string }[];
+  return rows.map((r) => ({ maskPng: r.mask_png, energy: r.energy, crop: JSON.parse(r.crop) as Box4, referenceFrameIndex: r.reference_frame_index, referencePath: r.reference_path }));
+}
+
+/** Every mask of a suspect video, newest comparison first, then in stored order (the report keeps the first per face). */
+export function suspectMasks(store: CaseStore, suspectEvidenceId: number): { frameIndex: number; faceNo: number; maskPng: Buffer; energy: number; referencePath: string | null }[] {
+  const rows = store.prepare(
+    `SELECT m.frame_index, m.face_no, m.mask_png, m.energy, e.rel_path AS ref_path
+       FROM face_masks m JOIN comparisons c ON c.id = m.comparison_id LEFT JOIN evidence e ON e.id = c.reference_evidence_id
+      WHERE c.suspect_evidence_id = ? ORDER BY c.id DESC, m.id`,
+  ).all(suspectEvidenceId) as { frame_index: number; face_no: number; mask_png: Buffer; energy: number; ref_path: string | null }[];
+  return rows.map((r) => ({ frameIndex: r.frame_index, faceNo: r.face_no, maskPng: r.mask_png, energy: r.energy, referencePath: r.ref_path }));
+}
+
 // ---- heatmaps ("model attention") ----
 
 export interface HeatmapKey {
@@ -162,29 +192,45 @@ export interface HeatmapRecord extends HeatmapKey {
   values: number[];
   heatmapPng: Buffer;
   baseScore: number;
+  /** The model ids it was computed with, sorted; [] when none was recorded (see migration 7). */
+  models: string[];
   createdAt: string;
+}
+
+function toHeatmap(r: Row): HeatmapRecord {
+  return {
+    id: r.id as number, evidenceId: r.evidence_id as number, frameIndex: r.frame_index as number, faceNo: r.face_no as number,
+    modelsKey: r.models_key as string, params: r.params as string, evidenceSha256: r.evidence_sha256 as string, stageVersion: r.stage_version as number,
+    gridWidth: r.grid_width as number, gridHeight: r.grid_height as number, values: JSON.parse(r.values_json as string) as number[],
+    heatmapPng: r.heatmap_png as Buffer, baseScore: r.base_score as number, models: r.models ? (JSON.parse(r.models as string) as string[]) : [],
+    createdAt: r.created_at as string,
+  };
 }
 
 export function getHeatmap(store: CaseStore, k: HeatmapKey, evidenceSha256: string, stageVersion: number): HeatmapRecord | null {
   const r = store.prepare(
     'SELECT * FROM heatmaps WHERE evidence_id = ? AND frame_index = ? AND face_no = ? AND models_key = ? AND params = ? AND evidence_sha256 = ? AND stage_version = ?',
   ).get(k.evidenceId, k.frameIndex, k.faceNo, k.modelsKey, k.params, evidenceSha256, stageVersion) as Row | undefined;
-  return r ? {
-    id: r.id as number, evidenceId: r.evidence_id as number, frameIndex: r.frame_index as number, faceNo: r.face_no as number,
-    modelsKey: r.models_key as string, params: r.params as string, evidenceSha256: r.evidence_sha256 as string, stageVersion: r.stage_version as number,
-    gridWidth: r.grid_width as number, gridHeight: r.grid_height as number, values: JSON.parse(r.values_json as string) as number[],
-    heatmapPng: r.heatmap_png as Buffer, baseScore: r.base_score as number, createdAt: r.created_at as string,
-  } : null;
+  return r ? toHeatmap(r) : null;
 }
 
-export function saveHeatmap(store: CaseStore, h: Omit<HeatmapRecord, 'id' | 'createdAt'>, actor: string, auditDetails: Record<string, unknown> = {}): number {
+/** The newest heatmap of one face computed on the item's registered bytes, whatever the models and parameters. */
+export function latestFaceHeatmap(store: CaseStore, evidenceId: number, frameIndex: number, faceNo: number, evidenceSha256: string): HeatmapRecord | null {
+  const r = store.prepare(
+    'SELECT * FROM heatmaps WHERE evidence_id = ? AND frame_index = ? AND face_no = ? AND evidence_sha256 = ? ORDER BY id DESC LIMIT 1',
+  ).get(evidenceId, frameIndex, faceNo, evidenceSha256) as Row | undefined;
+  return r ? toHeatmap(r) : null;
+}
+
+export function saveHeatmap(store: CaseStore, h: Omit<HeatmapRecord, 'id' | 'createdAt' | 'models'> & { models?: string[] }, actor: string, auditDetails: Record<string, unknown> = {}): number {
   return store.write(() => {
     store.prepare('DELETE FROM heatmaps WHERE evidence_id = ? AND frame_index = ? AND face_no = ? AND models_key = ? AND params = ?')
       .run(h.evidenceId, h.frameIndex, h.faceNo, h.modelsKey, h.params);
     const id = Number(store.prepare(
-      `INSERT INTO heatmaps (evidence_id, evidence_sha256, frame_index, face_no, models_key, params, stage_version, grid_width, grid_height, values_json, heatmap_png, base_score, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(h.evidenceId, h.evidenceSha256, h.frameIndex, h.faceNo, h.modelsKey, h.params, h.stageVersion, h.gridWidth, h.gridHeight, JSON.stringify(h.values), h.heatmapPng, h.baseScore, new Date().toISOString()).lastInsertRowid);
+      `INSERT INTO heatmaps (evidence_id, evidence_sha256, frame_index, face_no, models_key, params, stage_version, grid_width, grid_height, values_json, heatmap_png, base_score, models, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(h.evidenceId, h.evidenceSha256, h.frameIndex, h.faceNo, h.modelsKey, h.params, h.stageVersion, h.gridWidth, h.gridHeight, JSON.stringify(h.values), h.heatmapPng, h.baseScore,
+      JSON.stringify(h.models ?? []), new Date().toISOString()).lastInsertRowid);
     appendAudit(store.db, actor, 'attention-heatmap-computed', {
       heatmap: id, evidenceId: h.evidenceId, sha256: h.evidenceSha256, frameIndex: h.frameIndex, face: h.faceNo, modelsKey: h.modelsKey,
       params: JSON.parse(h.params) as unknown, stageVersion: h.stageVersion, baseScore: h.baseScore, label: 'model attention (occlusion sensitivity)', ...auditDetails,

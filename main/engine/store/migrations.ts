@@ -304,6 +304,28 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit keys are append-only'); END;
     `,
   },
+  {
+    version: 7,
+    name: 'heatmap model lists',
+    sql: `
+      -- The model ids behind each attention heatmap, JSON ["<modelId>", …] sorted (as the audit
+      -- entry, canonical JSON, lists them), so the views need not search the audit log. Existing rows take
+      -- the list from the audit entry that recorded them (its "models" is { id: onnxSha256 } or,
+      -- in early entries, [id, …]); by heatmap id, else the newest entry with the same models_key.
+      ALTER TABLE heatmaps ADD COLUMN models TEXT;
+      UPDATE heatmaps SET models = (
+        SELECT CASE json_type(a.details, '$.models')
+                 WHEN 'object' THEN (SELECT json_group_array(j.key) FROM json_each(a.details, '$.models') j)
+                 WHEN 'array' THEN (SELECT json_group_array(j.value) FROM json_each(a.details, '$.models') j)
+               END
+          FROM audit_log a
+         WHERE a.action = 'attention-heatmap-computed' AND json_valid(a.details)
+           AND (json_extract(a.details, '$.heatmap') = heatmaps.id OR json_extract(a.details, '$.modelsKey') = heatmaps.models_key)
+         ORDER BY json_extract(a.details, '$.heatmap') = heatmaps.id DESC, a.seq DESC
+         LIMIT 1
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

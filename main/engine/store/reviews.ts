@@ -97,6 +97,31 @@ export function reviewHistory(store: CaseStore, evidenceId: number, frameIndex: 
   return (store.prepare('SELECT * FROM reviews WHERE evidence_id = ? AND frame_index = ? AND face_no = ? ORDER BY id').all(evidenceId, frameIndex, faceNo) as Row[]).map(toReview);
 }
 
+/** A face whose ensemble probability (mean of its models' fake probabilities) reached the review threshold. */
+export interface FlaggedFace {
+  faceId: number;
+  faceNo: number;
+  track: number | null;
+  frameId: number;
+  frameIndex: number;
+  evidenceId: number;
+  path: string;
+  ensemble: number;
+}
+
+/** Faces with an ensemble probability of at least `threshold`, highest first; ties by path, frame, face so the order is stable. */
+export function flaggedFaces(store: CaseStore, threshold: number): FlaggedFace[] {
+  const rows = store.prepare(
+    `SELECT f.id AS face_id, f.face_no, f.track, fr.id AS frame_id, fr.frame_index, e.id AS evidence_id, e.rel_path, AVG(s.prob) AS ensemble
+     FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id JOIN face_scores s ON s.face_id = f.id
+     GROUP BY f.id HAVING AVG(s.prob) >= ?
+     ORDER BY ensemble DESC, e.rel_path, fr.frame_index, f.face_no`,
+  ).all(threshold) as { face_id: number; face_no: number; track: number | null; frame_id: number; frame_index: number; evidence_id: number; rel_path: string; ensemble: number }[];
+  return rows.map((r) => ({
+    faceId: r.face_id, faceNo: r.face_no, track: r.track, frameId: r.frame_id, frameIndex: r.frame_index, evidenceId: r.evidence_id, path: r.rel_path, ensemble: r.ensemble,
+  }));
+}
+
 export function reviewKey(frameIndex: number, faceNo: number): string {
   return `${frameIndex}:${faceNo}`;
 }

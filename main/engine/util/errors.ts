@@ -41,7 +41,22 @@ export type DeepscanErrorCode =
   /** Another process holds the case database's migration lock. */
   | 'case-busy'
   /** The case's signing key is missing, unreadable or not this installation's. */
-  | 'signing-key';
+  | 'signing-key'
+  // Lab scale (issue 14): the Redis-backed job queue.
+  /** Redis cannot be reached, or refused the connection (wrong password, TLS mismatch). */
+  | 'queue-unavailable'
+  /** A Redis URL that would expose the queue: no password on a non-loopback host, or malformed. */
+  | 'queue-insecure'
+  /** A job names a model (by ONNX SHA-256) or detector net this worker does not have. */
+  | 'model-missing'
+  /** A job payload or returned result that does not validate (shape, digest, size, identity). */
+  | 'job-invalid'
+  /** A queued item whose job failed on every attempt; the cause is in the message. */
+  | 'job-failed'
+  /** The engine's worker thread or utility process died; the next call starts a new one. */
+  | 'engine-crashed'
+  /** The engine host was shut down (no more calls are taken). */
+  | 'engine-stopped';
 
 export class DeepscanError extends Error {
   readonly code: DeepscanErrorCode;

@@ -6,7 +6,8 @@
  * `window.deepscan` directly: they receive the client (through CaseState), which keeps them
  * testable with a fake.
  */
-import type { DeepscanClient } from '../../../common/api.js';
+import type { DeepscanApi, DeepscanClient } from '../../../common/api.js';
+import { ENGINE_OPERATIONS } from '../../../common/operations.js';
 import { fail, type Result } from '../../../common/result.js';
 import { httpClientFromPage } from './http-client.js';
 
@@ -31,28 +32,11 @@ function unavailable<T>(): Promise<Result<T>> {
   );
 }
 
-/** A client whose every call fails cleanly: the UI still renders and explains what is wrong. */
-export const disconnectedApi: DeepscanClient = {
-  openCase: unavailable,
-  listEvidence: unavailable,
-  getCase: unavailable,
-  startAnalysis: unavailable,
-  cancelAnalysis: unavailable,
-  listRecentCases: unavailable,
-  getVideo: unavailable,
-  getFramePreview: unavailable,
-  getFaceCrop: unavailable,
-  getReviewQueue: unavailable,
-  submitReview: unavailable,
-  listModels: unavailable,
-  importModel: unavailable,
-  getAudit: unavailable,
-  getFaceOverlays: unavailable,
-  computeHeatmap: unavailable,
-  compareVideos: unavailable,
-  exportReport: unavailable,
+/** A client whose every call fails cleanly: the UI still renders and explains what is wrong (one entry per table operation). */
+export const disconnectedApi: DeepscanClient = Object.freeze({
+  ...(Object.fromEntries(ENGINE_OPERATIONS.map((name) => [name, unavailable])) as unknown as Omit<DeepscanApi, 'onTaskEvent'>),
   onTaskEvent: () => () => {},
-};
+});
 
 /** The installed client, else the preload's `window.deepscan`, else the web host's HTTP client, else the disconnected one. */
 export function getApi(): DeepscanClient {

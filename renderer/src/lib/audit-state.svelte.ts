@@ -1,13 +1,25 @@
 /** The case's audit log with the verification of its hash chain. */
 import type { AuditView, DeepscanClient } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
+import { AsyncResource } from './resource.svelte.js';
 
 export class AuditState {
-  view = $state<AuditView | null>(null);
-  loadedFor = $state<string | null>(null);
-  loading = $state(false);
-  error = $state<ApiError | null>(null);
+  readonly #log = new AsyncResource<AuditView>();
   filter = $state('');
+
+  get view(): AuditView | null {
+    return this.#log.value;
+  }
+  /** The case the shown log belongs to. */
+  get loadedFor(): string | null {
+    return this.#log.key;
+  }
+  get loading(): boolean {
+    return this.#log.loading;
+  }
+  get error(): ApiError | null {
+    return this.#log.error;
+  }
 
   readonly items = $derived.by(() => {
     const items = this.view?.items ?? [];
@@ -24,25 +36,11 @@ export class AuditState {
   }
 
   clear(): void {
-    this.view = null;
-    this.loadedFor = null;
-    this.error = null;
+    this.#log.clear();
   }
 
   async load(caseId: string): Promise<void> {
-    this.loading = true;
-    try {
-      const r = await this.#api.getAudit(caseId);
-      if (r.ok) {
-        this.view = r.value;
-        this.loadedFor = caseId;
-        this.error = null;
-      } else this.error = r.error;
-    } catch (e) {
-      this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-    } finally {
-      this.loading = false;
-    }
+    await this.#log.load(caseId, (c) => this.#api.getAudit(c));
   }
 }
 

@@ -13,6 +13,7 @@ import type {
   TaskStatus,
 } from '../../../common/api.js';
 import type { ApiError, Result } from '../../../common/result.js';
+import { attempt } from './resource.svelte.js';
 
 export const FRAMES_DEFAULT = 32;
 export const FRAMES_MIN = 1;
@@ -106,19 +107,13 @@ export class CaseState {
 
   async #call<T>(busy: Exclude<Busy, null>, fn: () => Promise<Result<T>>): Promise<T | undefined> {
     this.busy = busy;
-    try {
-      const r = await fn();
-      if (!r.ok) {
-        this.error = r.error;
-        return undefined;
-      }
-      return r.value;
-    } catch (e) {
-      this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    const r = await attempt(fn);
+    this.busy = null;
+    if (!r.ok) {
+      this.error = r.error;
       return undefined;
-    } finally {
-      this.busy = null;
     }
+    return r.value;
   }
 
   async browse(): Promise<string | null> {

@@ -4,6 +4,7 @@
  */
 import type { ComparisonSummary, DeepscanClient, EvidenceRow } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
+import { AsyncResource } from './resource.svelte.js';
 
 /** Videos of the case that can serve as the known original of `suspectId`. */
 export function referenceCandidates(rows: EvidenceRow[], suspectId: number | null): EvidenceRow[] {
@@ -15,26 +16,33 @@ export class CompareState {
   referenceId = $state<number | null>(null);
   /** Frame offset of the reference against the suspect, as entered (a number input gives numbers; empty is 0). */
   offset = $state<number | string | null>(0);
-  /** Suspect evidence id being compared. */
-  running = $state<number | null>(null);
-  error = $state<ApiError | null>(null);
   /** Latest summary by suspect evidence id. */
   results = $state<Record<number, ComparisonSummary>>({});
+  /** The comparison in flight (keyed by suspect evidence id). */
+  readonly #run = new AsyncResource<ComparisonSummary, number>();
+
+  /** Suspect evidence id being compared. */
+  get running(): number | null {
+    return this.#run.pending;
+  }
+  get error(): ApiError | null {
+    return this.#run.error;
+  }
+  set error(e: ApiError | null) {
+    this.#run.error = e;
+  }
 
   readonly #api: DeepscanClient;
-  #gen = 0;
 
   constructor(api: DeepscanClient) {
     this.#api = api;
   }
 
   clear(): void {
-    this.#gen++;
+    this.#run.clear();
     this.caseId = null;
     this.referenceId = null;
     this.offset = 0;
-    this.running = null;
-    this.error = null;
     this.results = {};
   }
 
@@ -57,23 +65,10 @@ export class CompareState {
       this.error = { code: 'invalid-argument', message: 'The frame offset is a whole number of frames (may be negative).' };
       return null;
     }
-    const gen = this.#gen;
-    this.running = suspectId;
     this.error = null;
-    try {
-      const r = await this.#api.compareVideos(caseId, suspectId, ref, offset);
-      if (gen !== this.#gen) return null;
-      if (!r.ok) {
-        this.error = r.error;
-        return null;
-      }
-      this.results[suspectId] = r.value;
-      return r.value;
-    } catch (e) {
-      if (gen === this.#gen) this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-      return null;
-    } finally {
-      if (gen === this.#gen) this.running = null;
-    }
+    const r = await this.#run.load(suspectId, (s) => this.#api.compareVideos(caseId, s, ref, offset));
+    if (!r) return null;
+    this.results[suspectId] = r;
+    return r;
   }
 }

@@ -8,13 +8,12 @@
  * with history.replaceState, so it is not left in the history, bookmarks or screenshots.
  */
 import type { DeepscanApi, DeepscanClient, TaskEvent } from '../../../common/api.js';
+import { ENGINE_OPERATIONS, trimArguments, type EngineOperationName } from '../../../common/operations.js';
 import { fail, type Result } from '../../../common/result.js';
 
 export const TOKEN_PARAM = 'token';
 export const TOKEN_STORAGE_KEY = 'deepscan.session-token';
 
-/** Operations of the API (pickFolder is a desktop-only host operation: not offered here). */
-type Operation = Exclude<keyof DeepscanApi, 'onTaskEvent'>;
 
 export interface HttpClientOptions {
   token: string;
@@ -36,9 +35,9 @@ export function createHttpClient(opts: HttpClientOptions): DeepscanClient {
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const ES = opts.eventSource ?? (typeof EventSource === 'undefined' ? null : EventSource);
 
-  async function call<T>(op: Operation, args: unknown[]): Promise<Result<T>> {
+  async function call<T>(op: EngineOperationName, given: unknown[]): Promise<Result<T>> {
     // Trailing undefined arguments (optional parameters) are left out rather than sent as null.
-    while (args.length > 0 && args[args.length - 1] === undefined) args = args.slice(0, -1);
+    const args = trimArguments(given);
     let res: Response;
     try {
       res = await doFetch(`${base}/api/${op}`, {
@@ -90,25 +89,13 @@ export function createHttpClient(opts: HttpClientOptions): DeepscanClient {
     source = null;
   }
 
+  // One method per engine operation of the table (pickFolder is desktop-only: not offered here).
+  const operations = Object.fromEntries(
+    ENGINE_OPERATIONS.map((op) => [op, (...args: unknown[]) => call(op, args)]),
+  ) as unknown as Omit<DeepscanApi, 'onTaskEvent'>;
+
   return {
-    openCase: (req) => call('openCase', [req]),
-    listEvidence: (caseId) => call('listEvidence', [caseId]),
-    startAnalysis: (req) => call('startAnalysis', [req]),
-    cancelAnalysis: (taskId) => call('cancelAnalysis', [taskId]),
-    getCase: (caseId) => call('getCase', [caseId]),
-    listRecentCases: () => call('listRecentCases', []),
-    getVideo: (caseId, evidenceId) => call('getVideo', [caseId, evidenceId]),
-    getFramePreview: (caseId, frameId) => call('getFramePreview', [caseId, frameId]),
-    getFaceCrop: (caseId, faceId) => call('getFaceCrop', [caseId, faceId]),
-    getReviewQueue: (caseId, threshold) => call('getReviewQueue', [caseId, threshold]),
-    submitReview: (req) => call('submitReview', [req]),
-    listModels: () => call('listModels', []),
-    importModel: (path) => call('importModel', [path]),
-    getAudit: (caseId) => call('getAudit', [caseId]),
-    getFaceOverlays: (caseId, faceId) => call('getFaceOverlays', [caseId, faceId]),
-    computeHeatmap: (caseId, faceId) => call('computeHeatmap', [caseId, faceId]),
-    compareVideos: (caseId, suspectId, referenceId, offset) => call('compareVideos', offset === undefined ? [caseId, suspectId, referenceId] : [caseId, suspectId, referenceId, offset]),
-    exportReport: (caseId, examiner) => call('exportReport', examiner === undefined ? [caseId] : [caseId, examiner]),
+    ...operations,
     onTaskEvent(listener) {
       if (typeof listener !== 'function') throw new TypeError('onTaskEvent expects a function.');
       listeners.add(listener);

@@ -1,5 +1,6 @@
 /** data: URLs fetched on demand, a few at a time, remembered by key. */
 import type { Result } from '../../../common/result.js';
+import { attempt } from './resource.svelte.js';
 
 export class ImageCache {
   urls = $state<Record<string, string>>({});
@@ -21,11 +22,9 @@ export class ImageCache {
     if (this.#active >= this.#max) await new Promise<void>((go) => (urgent ? this.#waiting.unshift(go) : this.#waiting.push(go)));
     this.#active++;
     try {
-      const r = await fetch();
+      const r = await attempt(fetch);
       if (r.ok) this.urls[key] = r.value;
       else this.failed[key] = r.error.message;
-    } catch (e) {
-      this.failed[key] = e instanceof Error ? e.message : String(e);
     } finally {
       this.#active--;
       this.#inflight.delete(key);

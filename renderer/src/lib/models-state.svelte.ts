@@ -1,14 +1,30 @@
 /** Installed classifier models and importing one by path. */
 import type { DeepscanClient, ModelInfo } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
+import { AsyncResource, attempt } from './resource.svelte.js';
 
 export class ModelsState {
-  items = $state<ModelInfo[]>([]);
-  loaded = $state(false);
-  busy = $state<'loading' | 'importing' | null>(null);
-  error = $state<ApiError | null>(null);
+  readonly #list = new AsyncResource<ModelInfo[], 'models'>();
+  #importing = $state(false);
   /** The model most recently imported in this session (highlighted). */
   imported = $state<string | null>(null);
+
+  get items(): ModelInfo[] {
+    return this.#list.value ?? [];
+  }
+  get loaded(): boolean {
+    return this.#list.done;
+  }
+  get busy(): 'loading' | 'importing' | null {
+    return this.#importing ? 'importing' : this.#list.loading ? 'loading' : null;
+  }
+  /** The list's error or the last import's (one banner shows either). */
+  get error(): ApiError | null {
+    return this.#list.error;
+  }
+  set error(e: ApiError | null) {
+    this.#list.error = e;
+  }
 
   readonly #api: DeepscanClient;
   constructor(api: DeepscanClient) {
@@ -16,19 +32,7 @@ export class ModelsState {
   }
 
   async load(): Promise<void> {
-    this.busy = 'loading';
-    try {
-      const r = await this.#api.listModels();
-      if (r.ok) {
-        this.items = r.value;
-        this.error = null;
-      } else this.error = r.error;
-    } catch (e) {
-      this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-    } finally {
-      this.busy = null;
-      this.loaded = true;
-    }
+    await this.#list.load('models', () => this.#api.listModels());
   }
 
   async importPath(path: string): Promise<boolean> {
@@ -37,21 +41,15 @@ export class ModelsState {
       this.error = { code: 'invalid-argument', message: 'Give the path of a checkpoint (.pth) or ONNX file.' };
       return false;
     }
-    this.busy = 'importing';
+    this.#importing = true;
     this.error = null;
-    try {
-      const r = await this.#api.importModel(p);
-      if (!r.ok) {
-        this.error = r.error;
-        return false;
-      }
-      this.imported = r.value.id;
-    } catch (e) {
-      this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
+    const r = await attempt(() => this.#api.importModel(p));
+    this.#importing = false;
+    if (!r.ok) {
+      this.error = r.error;
       return false;
-    } finally {
-      this.busy = null;
     }
+    this.imported = r.value.id;
     await this.load();
     return true;
   }

@@ -5,7 +5,8 @@
  * can be left meanwhile, and the result lands in the cache of the face it was asked for.
  */
 import type { Box, DeepscanClient, FaceOverlays } from '../../../common/api.js';
-import type { ApiError, Result } from '../../../common/result.js';
+import type { ApiError } from '../../../common/result.js';
+import { attempt, Generation } from './resource.svelte.js';
 
 /** Where a mask (its reference crop rect) sits over the face's own crop, in percent of the crop. */
 export interface OverlayPlacement {
@@ -27,10 +28,6 @@ export function placeMask(faceCrop: Box, maskCrop: Box): OverlayPlacement {
   };
 }
 
-function asError(e: unknown): ApiError {
-  return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-}
-
 export class OverlayState {
   caseId = $state<string | null>(null);
   /** Overlays by face id (absent: not loaded yet). */
@@ -47,14 +44,15 @@ export class OverlayState {
   heatmapOpacity = $state(50);
 
   readonly #api: DeepscanClient;
-  #gen = 0;
+  /** Per-face maps, not one value: a generation drops answers that arrive after clear(). */
+  readonly #gen = new Generation();
 
   constructor(api: DeepscanClient) {
     this.#api = api;
   }
 
   clear(): void {
-    this.#gen++;
+    this.#gen.bump();
     this.caseId = null;
     this.byFace = {};
     this.loading = {};
@@ -79,15 +77,10 @@ export class OverlayState {
   async load(caseId: string, faceId: number, force = false): Promise<void> {
     this.#forCase(caseId);
     if (this.loading[faceId] || (!force && this.byFace[faceId])) return;
-    const gen = this.#gen;
+    const gen = this.#gen.current;
     this.loading[faceId] = true;
-    let r: Result<FaceOverlays>;
-    try {
-      r = await this.#api.getFaceOverlays(caseId, faceId);
-    } catch (e) {
-      r = { ok: false, error: asError(e) };
-    }
-    if (gen !== this.#gen) return;
+    const r = await attempt(() => this.#api.getFaceOverlays(caseId, faceId));
+    if (!this.#gen.isCurrent(gen)) return;
     delete this.loading[faceId];
     if (r.ok) {
       this.byFace[faceId] = r.value;
@@ -99,16 +92,11 @@ export class OverlayState {
   async computeHeatmap(caseId: string, faceId: number): Promise<boolean> {
     this.#forCase(caseId);
     if (this.computing[faceId]) return false;
-    const gen = this.#gen;
+    const gen = this.#gen.current;
     this.computing[faceId] = true;
     delete this.errors[faceId];
-    let r: Result<FaceOverlays>;
-    try {
-      r = await this.#api.computeHeatmap(caseId, faceId);
-    } catch (e) {
-      r = { ok: false, error: asError(e) };
-    }
-    if (gen !== this.#gen) return false;
+    const r = await attempt(() => this.#api.computeHeatmap(caseId, faceId));
+    if (!this.#gen.isCurrent(gen)) return false;
     delete this.computing[faceId];
     if (!r.ok) {
       this.errors[faceId] = r.error;

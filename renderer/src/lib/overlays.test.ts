@@ -133,7 +133,7 @@ describe('Workstation: comparison and report', () => {
     await app.openRecent(SUMMARY);
     await app.openVideo(1);
     app.video.stepFlagged(1);
-    app.go('face');
+    app.router.go('face');
     const face = app.video.selectedFace!;
     await app.overlays.load('case-1', face.id);
     expect(app.overlays.byFace[face.id].mask).toBe(null);
@@ -151,15 +151,15 @@ describe('Workstation: comparison and report', () => {
     await app.openRecent(SUMMARY);
     const pending = app.exportReport();
     flushSync();
-    expect(app.examinerPrompt).not.toBe(null);
-    app.answerExaminer('K. Reviewer');
+    expect(app.prompt.open).toBe(true);
+    app.prompt.answer('K. Reviewer');
     expect(await pending).toEqual(REPORT);
     expect(api.calls).toContainEqual(['exportReport', { caseId: 'case-1', examiner: 'K. Reviewer' }]);
     // Cancelling the prompt exports nothing.
     const app2 = new Workstation(api);
     await app2.openRecent(SUMMARY);
     const p2 = app2.exportReport();
-    app2.answerExaminer(null);
+    app2.prompt.answer(null);
     expect(await p2).toBe(null);
     expect(api.calls.filter(([op]) => op === 'exportReport')).toHaveLength(1);
   });

@@ -7,7 +7,8 @@
 import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueItem } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
 import { ImageCache } from './image-cache.svelte.js';
-import type { FaceTarget, ReviewPatch } from './workstation.svelte.js';
+import { AsyncResource } from './resource.svelte.js';
+import type { FaceTarget, ReviewPatch } from './targets.js';
 
 export interface Decider {
   decide(target: FaceTarget, patch: ReviewPatch): Promise<ReviewInfo | null>;
@@ -30,22 +31,33 @@ export function targetOfItem(i: ReviewQueueItem): FaceTarget {
 }
 
 export class ReviewState {
-  items = $state<ReviewQueueItem[]>([]);
+  /** The queue of the case it was read for (a newer read supersedes an older one). */
+  readonly #queue = new AsyncResource<ReviewQueueItem[]>();
   threshold = $state(0.5);
   cursor = $state(0);
   selected = $state<Record<number, true>>({});
   noteOpen = $state(false);
   noteDraft = $state('');
   advance = $state(true);
-  loading = $state(false);
   /** Decisions sent and not answered yet (keys are never dropped: they queue). */
   pending = $state(0);
-  loadedFor = $state<string | null>(null);
-  error = $state<ApiError | null>(null);
   /** Last thing done, for the live region. */
   message = $state('');
 
   readonly crops = new ImageCache(4);
+
+  get items(): ReviewQueueItem[] {
+    return this.#queue.value ?? [];
+  }
+  get loadedFor(): string | null {
+    return this.#queue.key;
+  }
+  get loading(): boolean {
+    return this.#queue.loading;
+  }
+  get error(): ApiError | null {
+    return this.#queue.error;
+  }
 
   readonly current: ReviewQueueItem | null = $derived(this.items[this.cursor] ?? null);
   readonly busy = $derived(this.pending > 0);
@@ -73,42 +85,27 @@ export class ReviewState {
 
   clear(): void {
     this.crops.clear();
-    this.items = [];
+    this.#queue.clear();
     this.cursor = 0;
     this.selected = {};
     this.noteOpen = false;
-    this.loadedFor = null;
-    this.error = null;
     this.message = '';
   }
 
   async load(caseId: string, threshold = this.threshold): Promise<void> {
     const t = Number(threshold);
     if (!Number.isFinite(t) || t < 0 || t > 1) {
-      this.error = { code: 'invalid-argument', message: 'The threshold is a probability from 0 to 1.' };
+      this.#queue.error = { code: 'invalid-argument', message: 'The threshold is a probability from 0 to 1.' };
       return;
     }
     this.threshold = t;
-    this.loading = true;
     const keep = this.current?.faceId;
-    try {
-      const r = await this.#api.getReviewQueue(caseId, t);
-      if (!r.ok) {
-        this.error = r.error;
-        return;
-      }
-      this.error = null;
-      this.items = r.value;
-      this.loadedFor = caseId;
-      const i = keep === undefined ? -1 : r.value.findIndex((x) => x.faceId === keep);
-      this.cursor = i >= 0 ? i : 0;
-      const ids = r.value.map((x) => x.faceId);
-      this.selected = Object.fromEntries(Object.keys(this.selected).filter((k) => ids.includes(Number(k))).map((k) => [k, true]));
-    } catch (e) {
-      this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-    } finally {
-      this.loading = false;
-    }
+    const items = await this.#queue.load(caseId, (c) => this.#api.getReviewQueue(c, t));
+    if (!items) return;
+    const i = keep === undefined ? -1 : items.findIndex((x) => x.faceId === keep);
+    this.cursor = i >= 0 ? i : 0;
+    const ids = items.map((x) => x.faceId);
+    this.selected = Object.fromEntries(Object.keys(this.selected).filter((k) => ids.includes(Number(k))).map((k) => [k, true]));
   }
 
   move(delta: number): void {

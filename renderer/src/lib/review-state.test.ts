@@ -7,9 +7,9 @@ const tick = () => new Promise((r) => setTimeout(r, 0));
 async function queue() {
   const api = analysedFake();
   const app = new Workstation(api);
-  app.setExaminer('R. Reviewer');
+  app.prefs.setExaminer('R. Reviewer');
   await app.openRecent(SUMMARY);
-  app.go('review');
+  app.router.go('review');
   await tick();
   return { api, app, rs: app.review };
 }

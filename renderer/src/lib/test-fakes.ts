@@ -3,6 +3,7 @@ import type {
   AuditView,
   CaseSummary,
   ComparisonSummary,
+  DeepscanApi,
   DeepscanClient,
   EvidenceRow,
   FaceInfo,
@@ -17,6 +18,7 @@ import type {
   TaskInfo,
   VideoDetail,
 } from '../../../common/api.js';
+import { ENGINE_OPERATIONS } from '../../../common/operations.js';
 import { fail, ok, type Result } from '../../../common/result.js';
 
 export const SUMMARY: CaseSummary = {
@@ -197,10 +199,24 @@ export interface FakeApi extends DeepscanClient {
   heatmap: Result<FaceOverlays> | null;
 }
 
+/**
+ * One recording stub per operation of the table: an operation added to the table exists in
+ * every fake at once (answering a named failure until a test scripts it).
+ */
+export function unscriptedOperations(calls: [string, unknown][]): Omit<DeepscanApi, 'onTaskEvent'> {
+  return Object.fromEntries(
+    ENGINE_OPERATIONS.map((name) => [name, async (...args: unknown[]) => {
+      calls.push([name, args]);
+      return fail({ code: 'not-implemented', message: `The fake API has no scripted answer for ${name}.` });
+    }]),
+  ) as unknown as Omit<DeepscanApi, 'onTaskEvent'>;
+}
+
 export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = true): FakeApi {
   const listeners = new Set<(ev: TaskEvent) => void>();
   const calls: [string, unknown][] = [];
   const api: FakeApi = {
+    ...unscriptedOperations(calls),
     calls,
     listeners,
     rows: ROWS.map((r) => ({ ...r })),

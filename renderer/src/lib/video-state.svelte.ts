@@ -5,6 +5,7 @@
 import type { DeepscanClient, FaceInfo, FrameInfo, ReviewInfo, VideoDetail } from '../../../common/api.js';
 import type { ApiError, Result } from '../../../common/result.js';
 import { frameSeries, type Series } from './explain.js';
+import { AsyncResource, attempt } from './resource.svelte.js';
 
 /** At least this ensemble probability marks a face as flagged (the "weak" band's lower limit). */
 export const FLAG_AT = 0.5;
@@ -13,9 +14,8 @@ const MAX_PARALLEL = 4;
 export class VideoState {
   caseId = $state<string | null>(null);
   evidenceId = $state<number | null>(null);
-  detail = $state<VideoDetail | null>(null);
-  loading = $state(false);
-  error = $state<ApiError | null>(null);
+  /** The detail of (caseId, evidenceId); its generation also guards the image fetches. */
+  readonly #detail = new AsyncResource<VideoDetail>();
   /** Index into detail.frames. */
   frameIdx = $state(0);
   faceId = $state<number | null>(null);
@@ -23,6 +23,16 @@ export class VideoState {
   crops = $state<Record<number, string>>({});
   /** Frame or face ids whose image could not be read. */
   missing = $state<Record<string, ApiError>>({});
+
+  get detail(): VideoDetail | null {
+    return this.#detail.value;
+  }
+  get loading(): boolean {
+    return this.#detail.loading;
+  }
+  get error(): ApiError | null {
+    return this.#detail.error;
+  }
 
   readonly series: Series[] = $derived(this.detail ? frameSeries(this.detail) : []);
   readonly frame: FrameInfo | null = $derived(this.detail?.frames[this.frameIdx] ?? null);
@@ -47,18 +57,15 @@ export class VideoState {
   /** Image requests waiting for a slot (at most MAX_PARALLEL at once). */
   readonly #waiting: (() => void)[] = [];
   #active = 0;
-  #gen = 0;
 
   constructor(api: DeepscanClient) {
     this.#api = api;
   }
 
   clear(): void {
-    this.#gen++;
+    this.#detail.clear();
     this.caseId = null;
     this.evidenceId = null;
-    this.detail = null;
-    this.error = null;
     this.frameIdx = 0;
     this.faceId = null;
     this.previews = {};
@@ -73,36 +80,22 @@ export class VideoState {
       this.caseId = caseId;
       this.evidenceId = evidenceId;
     }
-    const gen = ++this.#gen;
-    this.loading = true;
-    this.error = null;
-    try {
-      const r = await this.#api.getVideo(caseId, evidenceId);
-      if (gen !== this.#gen) return false;
-      if (!r.ok) {
-        this.error = r.error;
-        return false;
-      }
-      this.detail = r.value;
-      if (this.frameIdx >= r.value.frames.length) this.frameIdx = 0;
-      if (this.faceId === null || !this.selectedFace) {
-        // Start where it matters: the highest-scoring face, selected, in its frame.
-        let best: { i: number; p: number; id: number } | null = null;
-        r.value.frames.forEach((fr, i) => {
-          for (const f of fr.faces) if (f.ensemble !== null && (!best || f.ensemble > best.p)) best = { i, p: f.ensemble, id: f.id };
-        });
-        const top = best as { i: number; id: number } | null;
-        this.frameIdx = top ? top.i : 0;
-        this.faceId = top ? top.id : null;
-      }
-      void this.ensurePreview(this.frame?.id ?? null);
-      return true;
-    } catch (e) {
-      if (gen === this.#gen) this.error = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
-      return false;
-    } finally {
-      if (gen === this.#gen) this.loading = false;
+    this.#detail.error = null;
+    const detail = await this.#detail.load(`${caseId}/${evidenceId}`, () => this.#api.getVideo(caseId, evidenceId));
+    if (!detail) return false;
+    if (this.frameIdx >= detail.frames.length) this.frameIdx = 0;
+    if (this.faceId === null || !this.selectedFace) {
+      // Start where it matters: the highest-scoring face, selected, in its frame.
+      let best: { i: number; p: number; id: number } | null = null;
+      detail.frames.forEach((fr, i) => {
+        for (const f of fr.faces) if (f.ensemble !== null && (!best || f.ensemble > best.p)) best = { i, p: f.ensemble, id: f.id };
+      });
+      const top = best as { i: number; id: number } | null;
+      this.frameIdx = top ? top.i : 0;
+      this.faceId = top ? top.id : null;
     }
+    void this.ensurePreview(this.frame?.id ?? null);
+    return true;
   }
 
   frameOf(faceId: number): FrameInfo | null {
@@ -160,18 +153,16 @@ export class VideoState {
   }
 
   async #fetch(key: string, fn: () => Promise<Result<string>>, put: (url: string) => void, urgent = false): Promise<void> {
-    const gen = this.#gen;
+    const gen = this.#detail.generation;
     this.#inflight.add(key);
     if (this.#active >= MAX_PARALLEL) await new Promise<void>((go) => (urgent ? this.#waiting.unshift(go) : this.#waiting.push(go)));
     this.#active++;
     try {
-      if (gen !== this.#gen) return;
-      const r = await fn();
-      if (gen !== this.#gen) return;
+      if (!this.#detail.isCurrent(gen)) return;
+      const r = await attempt(fn);
+      if (!this.#detail.isCurrent(gen)) return;
       if (r.ok) put(r.value);
       else this.missing[key] = r.error;
-    } catch (e) {
-      if (gen === this.#gen) this.missing[key] = { code: 'internal', message: e instanceof Error ? e.message : String(e) };
     } finally {
       this.#inflight.delete(key);
       this.#active--;

@@ -1,6 +1,8 @@
 import { flushSync } from 'svelte';
 import { describe, expect, it } from 'vitest';
-import { formatRoute, parseRoute, Workstation, type KeyValueStore } from './workstation.svelte.js';
+import type { KeyValueStore } from './preferences.svelte.js';
+import { formatRoute, parseRoute } from './route.js';
+import { Workstation } from './workstation.svelte.js';
 import { analysedFake, SUMMARY } from './test-fakes.js';
 
 function memoryStore(): KeyValueStore & { data: Map<string, string> } {
@@ -28,9 +30,9 @@ describe('routes', () => {
     const api = analysedFake();
     const app = new Workstation(api);
     await app.restore({ view: 'face', caseId: 'case-1', evidenceId: 1, faceId: 105 });
-    expect(app.view).toBe('face');
+    expect(app.router.view).toBe('face');
     expect(app.video.selectedFace?.id).toBe(105);
-    expect(app.route).toEqual({ view: 'face', caseId: 'case-1', evidenceId: 1, faceId: 105 });
+    expect(app.router.route).toEqual({ view: 'face', caseId: 'case-1', evidenceId: 1, faceId: 105 });
     expect(api.calls.map(([op]) => op)).toContain('getCase');
     expect(api.calls.map(([op]) => op)).not.toContain('openCase');
   });
@@ -39,7 +41,7 @@ describe('routes', () => {
     const api = analysedFake({ getCase: async () => ({ ok: false, error: { code: 'case-missing', message: 'gone' } }) });
     const app = new Workstation(api);
     await app.restore({ view: 'audit', caseId: 'zzz', evidenceId: null, faceId: null });
-    expect(app.view).toBe('cases');
+    expect(app.router.view).toBe('cases');
     expect(app.caseState.error).toBe(null);
   });
 });
@@ -47,20 +49,20 @@ describe('routes', () => {
 describe('Workstation', () => {
   it('gates views on what is open', async () => {
     const app = new Workstation(analysedFake());
-    expect(app.available('models')).toBe(true);
-    expect(app.available('evidence')).toBe(false);
-    app.go('audit');
-    expect(app.view).toBe('cases');
+    expect(app.router.available('models')).toBe(true);
+    expect(app.router.available('evidence')).toBe(false);
+    app.router.go('audit');
+    expect(app.router.view).toBe('cases');
     await app.openRecent(SUMMARY);
-    expect(app.view).toBe('evidence');
-    expect(app.available('video')).toBe(false);
+    expect(app.router.view).toBe('evidence');
+    expect(app.router.available('video')).toBe(false);
     await app.openVideo(1);
-    expect(app.available('video')).toBe(true);
+    expect(app.router.available('video')).toBe(true);
     // The highest-scoring face starts selected, so the face view is available.
     expect(app.video.selectedFace?.ensemble).toBe(Math.max(...app.video.flagged.map((x) => x.face.ensemble ?? 0)));
-    expect(app.available('face')).toBe(true);
+    expect(app.router.available('face')).toBe(true);
     app.video.faceId = null;
-    expect(app.available('face')).toBe(false);
+    expect(app.router.available('face')).toBe(false);
   });
 
   it('takes scores and review counts from the evidence rows, without reading every video', async () => {
@@ -88,8 +90,8 @@ describe('Workstation', () => {
     const target = app.targetOf(face)!;
     const pending = app.decide(target, { decision: 'fake' });
     flushSync();
-    expect(app.examinerPrompt).not.toBe(null);
-    app.answerExaminer('  A. Examiner ');
+    expect(app.prompt.open).toBe(true);
+    app.prompt.answer('  A. Examiner ');
     const info = await pending;
     expect(info).toMatchObject({ decision: 'fake', examiner: 'A. Examiner' });
     expect(store.data.get('deepscan.examiner')).toBe('A. Examiner');
@@ -102,10 +104,10 @@ describe('Workstation', () => {
     // A note later keeps the decision (the engine merges), and no second prompt.
     const again = await app.decide(app.targetOf(app.video.selectedFace!)!, { note: 'seam at jaw' });
     expect(again).toMatchObject({ decision: 'fake', note: 'seam at jaw' });
-    expect(app.examinerPrompt).toBe(null);
+    expect(app.prompt.open).toBe(false);
 
     // A new window remembers the examiner.
-    expect(new Workstation(api, { store }).examiner).toBe('A. Examiner');
+    expect(new Workstation(api, { store }).prefs.examiner).toBe('A. Examiner');
   });
 
   it('records nothing when the examiner prompt is cancelled', async () => {
@@ -113,7 +115,7 @@ describe('Workstation', () => {
     await app.openVideo(1);
     app.video.stepFlagged(1);
     const pending = app.decide(app.targetOf(app.video.selectedFace!)!, { decision: 'real' });
-    app.answerExaminer(null);
+    app.prompt.answer(null);
     expect(await pending).toBe(null);
     expect(api.calls.some(([op]) => op === 'submitReview')).toBe(false);
   });
@@ -121,8 +123,8 @@ describe('Workstation', () => {
   it('persists the theme choice', () => {
     const store = memoryStore();
     const app = new Workstation(analysedFake(), { store });
-    expect(app.theme).toBe('system');
-    app.setTheme('dark');
-    expect(new Workstation(analysedFake(), { store }).theme).toBe('dark');
+    expect(app.prefs.theme).toBe('system');
+    app.prefs.setTheme('dark');
+    expect(new Workstation(analysedFake(), { store }).prefs.theme).toBe('dark');
   });
 });

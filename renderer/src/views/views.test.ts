@@ -23,7 +23,7 @@ async function settle() {
 async function start(opts: { examiner?: string; api?: FakeApi } = {}) {
   const api = opts.api ?? analysedFake();
   const app = new Workstation(api);
-  if (opts.examiner) app.setExaminer(opts.examiner);
+  if (opts.examiner) app.prefs.setExaminer(opts.examiner);
   render(App, { app });
   await settle();
   await app.openRecent(SUMMARY);
@@ -44,10 +44,10 @@ describe('navigation', () => {
     expect(btn(/Face/)).toHaveProperty('disabled', true);
     await key('7', { altKey: true });
     await settle();
-    expect(app.view).toBe('audit');
+    expect(app.router.view).toBe('audit');
     expect(screen.getByRole('main').getAttribute('aria-label')).toBe('Audit');
     await key('3', { altKey: true }); // no video open: ignored
-    expect(app.view).toBe('audit');
+    expect(app.router.view).toBe('audit');
     await fireEvent.click(btn(/Cases/));
     await settle();
     expect(screen.getByRole('button', { name: 'Open case Harbour fraud' })).toBeTruthy();
@@ -99,7 +99,7 @@ describe('video view', () => {
     const { app, api } = await start();
     await fireEvent.click(screen.getByRole('button', { name: 'Open clips/interview.mp4' }));
     await settle();
-    expect(app.view).toBe('video');
+    expect(app.router.view).toBe('video');
     // Starts on the frame of the highest-scoring face, with its preview.
     expect(api.calls.some(([op]) => op === 'getFramePreview')).toBe(true);
     const faces = screen.getAllByRole('button', { name: /^Face \d, person \d, ensemble/ });
@@ -127,8 +127,8 @@ describe('video view', () => {
     expect(screen.getByRole('heading', { name: 'Selected face' }).closest('section')?.textContent).toContain('Person 2');
     await fireEvent.click(screen.getByRole('button', { name: /Open face/ }));
     await settle();
-    expect(app.view).toBe('face');
-    expect(app.route.faceId).toBe(app.video.selectedFace?.id);
+    expect(app.router.view).toBe('face');
+    expect(app.router.route.faceId).toBe(app.video.selectedFace?.id);
   });
 });
 
@@ -203,7 +203,7 @@ describe('face view', () => {
     const r = await start({ examiner, api });
     await r.app.openVideo(1);
     r.app.video.stepFlagged(1);
-    r.app.go('face');
+    r.app.router.go('face');
     await settle();
     return r;
   }
@@ -322,7 +322,7 @@ describe('face view', () => {
 describe('review view', () => {
   async function review() {
     const r = await start({ examiner: 'R. Reviewer' });
-    r.app.go('review');
+    r.app.router.go('review');
     await settle();
     return r;
   }
@@ -420,7 +420,7 @@ describe('models and audit views', () => {
   it('shows the chain status, head hash and entries; a broken chain names the entry', async () => {
     const api = analysedFake();
     const { app } = await start({ api });
-    app.go('audit');
+    app.router.go('audit');
     await settle();
     expect(screen.getByText('Chain verified')).toBeTruthy();
     expect(screen.getByText(api.audit.headHash)).toBeTruthy();

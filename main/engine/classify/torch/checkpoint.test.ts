@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DeepscanError } from '../../util/errors.js';
 import { parseTorchCheckpoint, readTorchCheckpoint, type TorchCheckpoint } from './checkpoint.js';
-import { pickleBytes, writeZip } from './test-helpers.js';
+import { pickleBytes, writeZip } from '../../../../test/helpers/torch-kit.js';
 import { unpickle, PyTuple } from './unpickle.js';
 import { ZipArchive } from './zip.js';
 

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, tempDir } from '../../../../test/helpers/paths.js';
 import { DeepscanError } from '../../util/errors.js';
 import { parseTorchCheckpoint } from './checkpoint.js';
-import { writeZip } from './test-helpers.js';
+import { writeZip } from '../../../../test/helpers/torch-kit.js';
 import { ZipArchive } from './zip.js';
 
 const MiB = 1024 ** 2;

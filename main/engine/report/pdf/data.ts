@@ -7,8 +7,10 @@ import { verifyCaseAudit, type CaseAuditVerification } from '../../store/verify-
 import type { CaseInfo, CaseStore, EvidenceRecord, RunRecord, StoredFace } from '../../store/case-store.js';
 import { errorMessage } from '../../util/errors.js';
 import { softwareVersion } from '../../util/version.js';
-import { trackVerdicts } from '../case-json.js';
+import { trackVerdicts } from '../../classify/person-verdicts.js';
 import { currentReviewsByEvidence, type CurrentReview } from '../../store/reviews.js';
+import { faceCropPng } from '../../store/evidence-repo.js';
+import { suspectMasks } from '../../store/masks.js';
 
 /**
  * Everything a case report shows, read from the case database (and, for the integrity check,
@@ -256,7 +258,7 @@ function videoData(
       probs: Object.fromEntries(modelIds.filter((m) => s[m]).map((m) => [m, s[m].prob])),
       // Read when drawn, so a report on a large case never holds every crop in memory at once.
       get cropPng() {
-        return loadCrop(store, face.id);
+        return faceCropPng(store, face.id);
       },
       cropSize: [face.cropWidth, face.cropHeight],
       mask: masks(face.frameIndex, face.faceNo), review: reviewByKey.get(`${face.frameIndex}/${face.faceNo}`) ?? null,
@@ -278,27 +280,18 @@ function videoData(
   };
 }
 
-function loadCrop(store: CaseStore, faceId: number): Buffer | null {
-  const png = store.prepare('SELECT crop_png FROM faces WHERE id = ?').pluck().get(faceId) as Buffer | undefined;
-  return png?.length ? png : null;
-}
-
 /** The newest difference mask of a face of this (suspect) video, if a comparison made one. */
 function maskLookup(store: CaseStore, evidenceId: number): (frameIndex: number, faceNo: number) => ReportFace['mask'] {
-  let rows: { frame_index: number; face_no: number; mask_png: Buffer; energy: number; ref_path: string | null }[];
+  let rows: ReturnType<typeof suspectMasks>;
   try {
-    rows = store.prepare(
-      `SELECT m.frame_index, m.face_no, m.mask_png, m.energy, e.rel_path AS ref_path
-         FROM face_masks m JOIN comparisons c ON c.id = m.comparison_id LEFT JOIN evidence e ON e.id = c.reference_evidence_id
-        WHERE c.suspect_evidence_id = ? ORDER BY c.id DESC, m.id`,
-    ).all(evidenceId) as typeof rows;
+    rows = suspectMasks(store, evidenceId);
   } catch {
     return () => null; // a database from before the masks migration
   }
   const map = new Map<string, NonNullable<ReportFace['mask']>>();
   for (const r of rows) {
-    const k = `${r.frame_index}/${r.face_no}`;
-    if (!map.has(k) && r.mask_png?.length) map.set(k, { png: r.mask_png, energy: r.energy, referencePath: r.ref_path });
+    const k = `${r.frameIndex}/${r.faceNo}`;
+    if (!map.has(k) && r.maskPng?.length) map.set(k, { png: r.maskPng, energy: r.energy, referencePath: r.referencePath });
   }
   return (fi, fn) => map.get(`${fi}/${fn}`) ?? null;
 }

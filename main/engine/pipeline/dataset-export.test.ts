@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotFolder } from '../../../test/helpers/folder-snapshot.js';
 import { FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO, FIXTURES, tempDir } from '../../../test/helpers/paths.js';
-import { mtcnnDir } from '../faces/fixtures.test-helpers.js';
+import { mtcnnDir } from '../../../test/helpers/faces-kit.js';
 import { MtcnnDetector } from '../faces/mtcnn.js';
 import { decodePng } from '../image/png.js';
 import { decodeFrames } from '../media/decode.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
 import { probeMedia } from '../media/probe.js';
-import { exportDataset, foldOfPart, partNumberOf } from './export.js';
-import { detectPrepBoxes, type FloatBox } from './prep.js';
-import { pyBoxesJson, pyFloat } from './pyjson.js';
+import { exportDataset, foldOfPart, partNumberOf } from './dataset-export.js';
+import { detectPrepBoxes, type FloatBox } from '../faces/prep-faces.js';
+import { pyBoxesJson, pyFloat } from '../dataset/pyjson.js';
 
 
 /** A small .npy reader: header checks and int16 data. */

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures');
 export const fixtureVideo = path.join(fixturesDir, 'videos', 'three_faces.mp4');
 export const referenceJson = path.join(fixturesDir, 'reference', 'three_faces.dfdc_b0_seed7.json');

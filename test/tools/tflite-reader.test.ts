@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readTfliteModel, tensorFloat32, tensorInt32, type TfliteModel } from './reader.js';
-import { obtainMtcnnTflite, type MtcnnNetName } from '../mtcnn-convert.js';
-import { DeepscanError } from '../../util/errors.js';
+import { readTfliteModel, tensorFloat32, tensorInt32, type TfliteModel } from '../../tools/mtcnn/tflite/reader.js';
+import { obtainMtcnnTflite, type MtcnnNetName } from '../../tools/mtcnn/convert.js';
+import { DeepscanError } from '../../main/engine/util/errors.js';
 
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // The TFLite files come from the pinned npm tarball, cached as the build script caches it.
 let tflite: Record<MtcnnNetName, Uint8Array> | undefined;

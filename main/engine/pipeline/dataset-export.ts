@@ -27,19 +27,19 @@
 import { mkdir, readdir, readFile, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertOutsideEvidence } from '../case/output-path.js';
-import { mtcnnModelDir } from '../faces/detector-models.js';
-import { MtcnnDetector } from '../faces/mtcnn.js';
+import type { MtcnnDetector } from '../faces/mtcnn.js';
 import { cutRgb } from '../faces/seed-faces.js';
 import type { Image8 } from '../image/image.js';
 import { decodePng, encodePng } from '../image/png.js';
 import { decodeFrames } from '../media/decode.js';
-import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
+import type { FfmpegTools } from '../media/ffmpeg.js';
 import { probeMedia } from '../media/probe.js';
 import { ssimDiffMask } from '../masks/ssim.js';
 import { DeepscanError, errorMessage } from '../util/errors.js';
-import { npyInt16 } from './npy.js';
-import { detectPrepBoxes, detectPrepLandmarks, prepCropRect, type FloatBox } from './prep.js';
-import { pyBoxesJson } from './pyjson.js';
+import { npyInt16 } from '../dataset/npy.js';
+import { detectPrepBoxes, detectPrepLandmarks, prepCropRect, type FloatBox } from '../faces/prep-faces.js';
+import { pyBoxesJson } from '../dataset/pyjson.js';
+import { createPipelineContext } from './context.js';
 
 export const SEED_N_SPLITS = 16;
 export const SEED_PARTS = 50;
@@ -194,13 +194,15 @@ export async function exportDataset(rootArg: string, opts: ExportOptions): Promi
     if (fold === null) throw new DeepscanError('invalid-argument', `${v.part}: part ${v.partNumber} is outside the seed's ${SEED_PARTS} parts (16 folds of 3)`);
     videoFold.set(v.id, fold);
   }
-  const tools = opts.tools ?? (await locateFfmpeg());
-  const detector = opts.detector ?? (await MtcnnDetector.load(mtcnnModelDir(), { executionProviders: ['cpu'] }));
+  // Decoded frames of the dataset go to the output's own .tmp (resumable, removed at the end).
   const tmpDir = join(out, '.tmp');
+  const ctx = await createPipelineContext({ scratch: { dir: tmpDir }, tools: opts.tools, detector: opts.detector, signal: opts.signal });
   await mkdir(tmpDir, { recursive: true });
+  const { tools } = ctx;
   const dirs = { boxes: join(out, 'boxes'), crops: join(out, 'crops'), landmarks: join(out, 'landmarks'), diffs: join(out, 'diffs') };
   for (const d of Object.values(dirs)) await mkdir(d, { recursive: true });
   try {
+    const detector = await ctx.detector();
     // 1. boxes: every frame of each original.
     emit({ type: 'stage', stage: 'boxes', total: originals.length });
     for (const [k, v] of originals.entries()) {
@@ -348,7 +350,7 @@ export async function exportDataset(rootArg: string, opts: ExportOptions): Promi
     await atomicWrite(join(out, 'folds.csv'), rows.join('\n') + '\n');
     summary.foldRows = rows.length - 1;
   } finally {
-    if (!opts.detector) await detector.release();
+    await ctx.close();
     await rm(tmpDir, { recursive: true, force: true });
   }
   summary.seconds = (performance.now() - t0) / 1000;

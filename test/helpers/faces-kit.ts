@@ -2,9 +2,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RgbImage } from './pil-resize.js';
+import type { RgbImage } from '../../main/engine/faces/pil-resize.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const fixtures = path.resolve(repoRoot, '..', 'shared', 'fixtures');
 export const mtcnnDir = process.env.DEEPSCAN_MTCNN_DIR ?? path.join(repoRoot, 'models', 'mtcnn');
 

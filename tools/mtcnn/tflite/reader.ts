@@ -6,7 +6,7 @@
  * still listed (its name and raw option type), so callers can report exactly what they do not
  * support. Field indices follow tensorflow/lite/schema/schema.fbs.
  */
-import { DeepscanError } from '../../util/errors.js';
+import { DeepscanError } from '../../../main/engine/util/errors.js';
 import { FbReader, FbTable, FlatBufferError } from './flatbuffer.js';
 
 /** BuiltinOperator codes this reader names (the rest are reported as BUILTIN_<code>). */

@@ -7,7 +7,7 @@
  * uint32 offset relative to the field's own position. Vectors and strings start with a uint32
  * element count. All scalars are little-endian.
  */
-import { DeepscanError } from '../../util/errors.js';
+import { DeepscanError } from '../../../main/engine/util/errors.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

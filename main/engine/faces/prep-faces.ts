@@ -8,9 +8,9 @@
  *  - landmarks: MTCNN [0.65, 0.75, 0.75] on the full-size crop, the first face's 5 points,
  *    `np.around` (half to even) to int16.
  */
-import type { MtcnnDetector } from '../faces/mtcnn.js';
-import { halveForDetection, type RgbImage } from '../faces/pil-resize.js';
-import { cutRgb, scaleBoxToFull, SEED_FACTOR, SEED_MIN_FACE, seedCropRect } from '../faces/seed-faces.js';
+import type { MtcnnDetector } from './mtcnn.js';
+import { halveForDetection, type RgbImage } from './pil-resize.js';
+import { cutRgb, scaleBoxToFull, SEED_FACTOR, SEED_MIN_FACE, seedCropRect } from './seed-faces.js';
 
 export const PREP_BOX_THRESHOLDS: [number, number, number] = [0.85, 0.95, 0.95];
 export const PREP_LANDMARK_THRESHOLDS: [number, number, number] = [0.65, 0.75, 0.75];

@@ -47,8 +47,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, r
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { promisify } from 'node:util';
-import { DeepscanError } from '../util/errors.js';
-import { OnnxGraphBuilder, attr } from '../onnx/builder.js';
+import { DeepscanError } from '../../main/engine/util/errors.js';
+import { OnnxGraphBuilder, attr } from '../../main/engine/onnx/builder.js';
 import { readTfliteModel, tensorFloat32, tensorInt32, type Activation, type TfliteModel, type TfliteOperator, type TfliteTensor } from './tflite/reader.js';
 
 export const MTCNN_CONVERTER_VERSION = '1.0.0';

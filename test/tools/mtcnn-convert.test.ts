@@ -16,11 +16,11 @@ import {
   transposeConst,
   type MtcnnManifest,
   type MtcnnNetName,
-} from './mtcnn-convert.js';
-import { readTfliteModel, tensorFloat32, tensorInt32, type TfliteModel } from './tflite/reader.js';
-import { DeepscanError } from '../util/errors.js';
+} from '../../tools/mtcnn/convert.js';
+import { readTfliteModel, tensorFloat32, tensorInt32, type TfliteModel } from '../../tools/mtcnn/tflite/reader.js';
+import { DeepscanError } from '../../main/engine/util/errors.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODELS = join(ROOT, 'models', 'mtcnn');
 const FIXTURES = join(ROOT, '..', 'shared', 'fixtures');
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO, FIXTURES, tempDir } from '../../../test/helpers/paths.js';
 import { openCase, type OpenedCase } from '../case/open-case.js';
-import { mtcnnDir } from '../faces/fixtures.test-helpers.js';
+import { mtcnnDir } from '../../../test/helpers/faces-kit.js';
 import { MtcnnDetector } from '../faces/mtcnn.js';
 import type { Image8 } from '../image/image.js';
 import { decodePng } from '../image/png.js';

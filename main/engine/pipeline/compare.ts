@@ -11,31 +11,25 @@
  * with an audit entry naming both hashes.
  */
 import { probeOfEvidence } from '../ingest/ingest.js';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OpenedCase } from '../case/open-case.js';
-import { makeScratchDir, removeStaleScratch } from '../case/scratch.js';
 import { checkAfterDecode, checkBeforeDecode } from '../ingest/decode-guard.js';
-import { mtcnnChecksums, mtcnnModelDir } from '../faces/detector-models.js';
-import { MtcnnDetector } from '../faces/mtcnn.js';
+import type { MtcnnDetector } from '../faces/mtcnn.js';
 import { cutRgb, SEED_FACTOR, SEED_MIN_FACE } from '../faces/seed-faces.js';
 import type { Image8 } from '../image/image.js';
 import { encodePng } from '../image/png.js';
 import { decodeFrames } from '../media/decode.js';
-import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
+import type { FfmpegTools } from '../media/ffmpeg.js';
 import { sampleFrameIndices } from '../media/sample.js';
 import { hashFile, type FileIdentity } from '../ingest/hash.js';
 import type { Box4, EvidenceRecord, CaseStore } from '../store/case-store.js';
 import { saveComparison, type NewFaceMask } from '../store/masks.js';
 import { DeepscanError } from '../util/errors.js';
-import { detectPrepBoxes, prepCropRect, PREP_BOX_THRESHOLDS } from '../dataset/prep.js';
-import { ssimDiffMask, SSIM_K1, SSIM_K2, SSIM_WIN } from './ssim.js';
+import { detectPrepBoxes, prepCropRect, PREP_BOX_THRESHOLDS } from '../faces/prep-faces.js';
+import { ssimDiffMask, SSIM_K1, SSIM_K2, SSIM_WIN } from '../masks/ssim.js';
+import { createPipelineContext } from './context.js';
+import { COMPARE_STAGE } from './stages.js';
 
-export const MASKS_STAGE = {
-  id: 'masks',
-  version: 1,
-  description: 'Faces on the reference frame (MTCNN [0.85, 0.95, 0.95], half resolution), the same 1/3-margin crop from both frames, the seed 1 − SSIM mask (scikit-image, 7×7 uniform, per channel; ×255 uint8; BGR→gray).',
-} as const;
 
 export interface CompareOptions {
   /** Reference frame index = suspect frame index + offset (default 0). */
@@ -144,14 +138,15 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
   const pairs = indices.map((i) => [i, i + offset] as const).filter(([, r]) => r >= 0 && r < reference.frameCount!);
   if (!pairs.length) throw new DeepscanError('invalid-argument', `no suspect frame has a reference frame at offset ${offset} (${reference.relPath} has ${reference.frameCount} frames)`);
 
-  const tools = opts.tools ?? (await locateFfmpeg());
-  const detectorDir = mtcnnModelDir();
-  const detectorShas = mtcnnChecksums(detectorDir);
-  const detector = opts.detector ?? (await MtcnnDetector.load(detectorDir, { executionProviders: ['cpu'] }));
-  await removeStaleScratch(c.workspace);
-  const tmpDir = await makeScratchDir(c.workspace, 'compare');
+  const onProgress = opts.onProgress;
+  const ctx = await createPipelineContext({
+    scratch: { workspace: c.workspace, purpose: 'compare' }, tools: opts.tools, detector: opts.detector, signal: opts.signal,
+    onProgress: onProgress && ((stage, done, total) => onProgress(stage as 'reference' | 'suspect', done, total)),
+  });
+  const { tools, detectorShas, scratch: tmpDir } = ctx;
   const decodeStarted = new Date();
   try {
+    const detector = await ctx.detector();
     await beforeDecode(guarded[0]);
     // Reference first: boxes and reference crops per frame (only the crops are kept).
     const refFrames = new Map<number, { rect: Box4; pixels: Buffer }[]>();
@@ -163,7 +158,7 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
         const rect = prepCropRect(b, f.width, f.height);
         return { rect, pixels: cutRgb(frame, rect) };
       }));
-      opts.onProgress?.('reference', refFrames.size, refIdx.length);
+      ctx.progress('reference', refFrames.size, refIdx.length);
     }
     const frames: ComparedFrame[] = [];
     const masks: NewFaceMask[] = [];
@@ -186,8 +181,8 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
         faces.push({ faceNo, crop: rf.rect, energy: d.energy });
       });
       frames.push({ frameIndex: f.index, referenceFrameIndex: r, faces, energy: faces.length ? faces.reduce((s, x) => s + x.energy, 0) / faces.length : null });
-      opts.onProgress?.('suspect', frames.length, suspectIdx.length);
-      if (opts.signal?.aborted) throw new DeepscanError('cancelled', 'the comparison was cancelled');
+      ctx.progress('suspect', frames.length, suspectIdx.length);
+      ctx.throwIfCancelled('the comparison');
     }
     await opts.hooks?.afterDecode?.();
     // ffmpeg read both files by path: keep the masks only if both still hash as registered.
@@ -203,12 +198,11 @@ export async function compareWithReference(c: OpenedCase, suspectPath: string, r
     };
     const comparisonId = saveComparison(c.store, {
       suspectEvidenceId: suspect.id, referenceEvidenceId: reference.id, suspectSha256: suspectSha, referenceSha256: referenceSha,
-      frameOffset: offset, params, stageVersion: MASKS_STAGE.version, masks,
+      frameOffset: offset, params, stageVersion: COMPARE_STAGE.version, masks,
       auditDetails: { suspectPath: suspect.relPath, referencePath: reference.relPath, frames: suspectIdx.length, meanEnergy },
     }, c.actor);
     return { comparisonId, suspect: { path: suspect.relPath, sha256: suspectSha }, reference: { path: reference.relPath, sha256: referenceSha }, offset, frames, meanEnergy };
   } finally {
-    if (!opts.detector) await detector.release();
-    await rm(tmpDir, { recursive: true, force: true });
+    await ctx.close();
   }
 }

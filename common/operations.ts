@@ -1,0 +1,175 @@
+/**
+ * The operation table: every workstation operation declared once — its name (the service
+ * method it calls), IPC channel, argument schemas (required, then optional trailing ones)
+ * and result type. Everything else is derived from it:
+ *
+ * - the `DeepscanApi` type (common/api.ts) and `IPC_CHANNELS`;
+ * - main's IPC handlers (validation + the service call, main/ipc/handlers.ts), which the
+ *   Electron bridge and the web host's routes (`POST /api/<name>`) both run;
+ * - the engine-process protocol (main/engine/host/), which forwards exactly these names;
+ * - the preload's `window.deepscan`, the HTTP client, the disconnected API and the test fakes.
+ *
+ * Adding an operation: one entry here, one service method, and its test.
+ */
+import * as v from 'valibot';
+import type {
+  AuditView,
+  CaseSummary,
+  ComparisonSummary,
+  EvidenceRow,
+  FaceOverlays,
+  ModelInfo,
+  ReportResult,
+  ReviewInfo,
+  ReviewQueueItem,
+  TaskInfo,
+  VideoDetail,
+} from './api.js';
+import { fail, ok, type Result } from './result.js';
+import * as s from './schemas.js';
+
+type Schema = v.GenericSchema;
+export type Lane = 'tasks' | 'queries';
+
+export interface OperationDef<R = unknown, A extends readonly Schema[] = readonly Schema[], O extends readonly Schema[] = readonly Schema[], H extends boolean = boolean> {
+  channel: `deepscan:${string}`;
+  /** Schemas of the required positional arguments. */
+  args: A;
+  /** Schemas of optional trailing arguments (left out, or sent as undefined: the service's default). */
+  optional: O;
+  /** Offered only by a desktop host (native dialogs), not by the engine service. */
+  host: H;
+  /**
+   * Which engine thread runs it: 'tasks' for long or CPU-heavy work (analyses, hashing,
+   * checkpoint conversion, comparisons, heatmaps, reports), 'queries' for reads of the case
+   * database, so that reads are answered while an analysis keeps the tasks thread busy.
+   */
+  lane: Lane;
+  /** Phantom: the type of the Result's value (never set at runtime). */
+  readonly result?: R;
+}
+
+/** Declares an operation returning `Result<R>`; `R` is given, the schemas are inferred. */
+function op<R>() {
+  return <const A extends readonly Schema[], const O extends readonly Schema[] = [], const H extends boolean = false>(def: {
+    channel: `deepscan:${string}`;
+    args: A;
+    optional?: O;
+    host?: H;
+    lane?: Lane;
+  }): OperationDef<R, A, O, H> => ({
+    channel: def.channel,
+    args: def.args,
+    optional: (def.optional ?? []) as unknown as O,
+    host: (def.host ?? false) as H,
+    lane: def.lane ?? 'queries',
+  });
+}
+
+export const OPERATIONS = {
+  openCase: op<CaseSummary>()({ channel: 'deepscan:open-case', args: [s.openCaseRequest], lane: 'tasks' }),
+  listEvidence: op<EvidenceRow[]>()({ channel: 'deepscan:list-evidence', args: [s.caseId()] }),
+  startAnalysis: op<TaskInfo>()({ channel: 'deepscan:start-analysis', args: [s.analysisRequest], lane: 'tasks' }),
+  cancelAnalysis: op<TaskInfo>()({ channel: 'deepscan:cancel-analysis', args: [s.identifier('taskId')], lane: 'tasks' }),
+  /** Summary of a case opened earlier in this workstation home (e.g. after a renderer reload). */
+  getCase: op<CaseSummary>()({ channel: 'deepscan:get-case', args: [s.caseId()] }),
+  /** Cases in this workstation home, most recently created first. */
+  listRecentCases: op<CaseSummary[]>()({ channel: 'deepscan:list-recent-cases', args: [] }),
+  /** Frames, faces, per-model and per-person outcomes of one analysed video or image. */
+  getVideo: op<VideoDetail>()({ channel: 'deepscan:get-video', args: [s.caseId(), s.rowId('evidenceId')] }),
+  /** JPEG preview of a sampled frame, as a data: URL. */
+  getFramePreview: op<string>()({ channel: 'deepscan:get-frame-preview', args: [s.caseId(), s.rowId('frameId')] }),
+  /** Lossless face crop (PNG), as a data: URL. */
+  getFaceCrop: op<string>()({ channel: 'deepscan:get-face-crop', args: [s.caseId(), s.rowId('faceId')] }),
+  /** Faces whose ensemble probability is at least `threshold` (default 0.5), highest first. */
+  getReviewQueue: op<ReviewQueueItem[]>()({ channel: 'deepscan:get-review-queue', args: [s.caseId()], optional: [s.threshold] }),
+  /** Records an examiner's decision (stored with examiner and time, and in the audit log). */
+  submitReview: op<ReviewInfo>()({ channel: 'deepscan:submit-review', args: [s.reviewRequest] }),
+  listModels: op<ModelInfo[]>()({ channel: 'deepscan:list-models', args: [] }),
+  /** Imports a checkpoint (.pth) or ONNX file from a path on this machine. */
+  importModel: op<ModelInfo>()({ channel: 'deepscan:import-model', args: [s.absolutePath('path')], lane: 'tasks' }),
+  /** The case's audit log with the chain's verification. */
+  getAudit: op<AuditView>()({ channel: 'deepscan:get-audit', args: [s.caseId()] }),
+  /** The difference mask and attention map stored for a face. */
+  getFaceOverlays: op<FaceOverlays>()({ channel: 'deepscan:get-face-overlays', args: [s.caseId(), s.rowId('faceId')] }),
+  /** Computes (or returns the cached) model-attention map of a face; returns the face's overlays. */
+  computeHeatmap: op<FaceOverlays>()({ channel: 'deepscan:compute-heatmap', args: [s.caseId(), s.rowId('faceId')], lane: 'tasks' }),
+  /** Compares a suspect video with a known original of the case (difference masks per face). */
+  compareVideos: op<ComparisonSummary>()({
+    channel: 'deepscan:compare-videos',
+    args: [s.caseId(), s.rowId('suspectEvidenceId'), s.rowId('referenceEvidenceId')],
+    optional: [s.offset],
+    lane: 'tasks',
+  }),
+  /** Writes the case report (PDF) into the case workspace and records its SHA-256 in the audit log. */
+  exportReport: op<ReportResult>()({
+    channel: 'deepscan:export-report',
+    args: [s.caseId()],
+    optional: [s.text('examiner', { max: s.LIMITS.examiner, nonEmpty: true, singleLine: true })],
+    lane: 'tasks',
+  }),
+  /** Native "choose folder" dialog; `null` when the user cancelled (desktop host only). */
+  pickFolder: op<string | null>()({ channel: 'deepscan:pick-folder', args: [], host: true }),
+} as const;
+
+/** The channel task events are pushed on (main → renderer); not an operation. */
+export const TASK_EVENT_CHANNEL = 'deepscan:task-event';
+
+type Table = typeof OPERATIONS;
+export type OperationName = keyof Table;
+/** Operations the engine service implements. */
+export type EngineOperationName = { [K in OperationName]: Table[K]['host'] extends true ? never : K }[OperationName];
+/** Operations only a desktop host offers. */
+export type HostOperationName = Exclude<OperationName, EngineOperationName>;
+
+type Outputs<T extends readonly Schema[]> = { -readonly [K in keyof T]: v.InferOutput<T[K]> };
+export type ArgsOf<K extends OperationName> = Table[K] extends OperationDef<unknown, infer A, infer O>
+  ? [...Outputs<A>, ...Partial<Outputs<O>>]
+  : never;
+export type ResultOf<K extends OperationName> = Table[K] extends OperationDef<infer R> ? R : never;
+export type OperationFn<K extends OperationName> = (...args: ArgsOf<K>) => Promise<Result<ResultOf<K>>>;
+
+export const OPERATION_NAMES = Object.keys(OPERATIONS) as OperationName[];
+export const ENGINE_OPERATIONS = OPERATION_NAMES.filter((n): n is EngineOperationName => !OPERATIONS[n].host);
+
+export function isOperationName(name: unknown): name is OperationName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(OPERATIONS, name);
+}
+
+function invalid<T = never>(message: string): Result<T> {
+  return fail({ code: 'invalid-argument', message });
+}
+
+/**
+ * Checks a raw argument list against the table: arity first (IPC callers can send any number),
+ * then each argument, first failure reported. Trailing optional arguments that are absent or
+ * undefined are dropped, so the service applies its own defaults.
+ */
+export function parseArguments<K extends OperationName>(name: K, args: unknown): Result<ArgsOf<K>> {
+  const def: OperationDef = OPERATIONS[name];
+  if (!Array.isArray(args)) return invalid(`${name}: arguments must be a list.`);
+  const min = def.args.length;
+  const max = min + def.optional.length;
+  if (args.length < min || args.length > max) {
+    return invalid(min === max
+      ? `${name} takes ${min} argument${min === 1 ? '' : 's'}, got ${args.length}.`
+      : `${name} takes ${min} to ${max} arguments, got ${args.length}.`);
+  }
+  let given = args.length;
+  while (given > min && args[given - 1] === undefined) given--;
+  const schemas = [...def.args, ...def.optional];
+  const out: unknown[] = [];
+  for (let i = 0; i < given; i++) {
+    const parsed = s.check(schemas[i], args[i]);
+    if (!parsed.ok) return parsed;
+    out.push(parsed.value);
+  }
+  return ok(out as ArgsOf<K>);
+}
+
+/** Drops trailing undefined arguments (optional parameters left out), as every client sends them. */
+export function trimArguments(args: readonly unknown[]): unknown[] {
+  let n = args.length;
+  while (n > 0 && args[n - 1] === undefined) n--;
+  return args.slice(0, n);
+}
