@@ -7,6 +7,7 @@
  *
  * This file is types and constants: no Node, no Electron, no DOM.
  */
+import type { VerdictBand } from './verdict.js';
 import { OPERATION_NAMES, OPERATIONS, TASK_EVENT_CHANNEL, type EngineOperationName, type HostOperationName, type OperationFn, type OperationName } from './operations.js';
 
 export type EvidenceKind = 'video' | 'image' | 'other';
@@ -65,6 +66,10 @@ export interface AnalysisRequest {
   caseId: string;
   /** Frames sampled per video (default 32, as the reference system). */
   frames?: number;
+  /** Who runs it (recorded in the audit log); default: the case's examiner. */
+  examiner?: string;
+  /** Score with a named ensemble's installed members (dfdc-2020-winner) instead of every installed model. */
+  ensemble?: string;
 }
 
 export type TaskStatus = 'running' | 'completed' | 'cancelled' | 'failed';
@@ -125,7 +130,14 @@ export interface FaceInfo {
   /** Mean of the models' probabilities for this face; null without models. */
   ensemble: number | null;
   review: ReviewInfo | null;
+  /** Difference energy of this face in the item's latest comparison; null when not compared. */
+  energy?: number | null;
+  /** 'decided' only with a decision; a note or category alone is 'needs-decision'. */
+  reviewState?: ReviewState;
 }
+
+/** A face counts as reviewed only when it has a decision; a note or category alone does not. */
+export type ReviewState = 'unreviewed' | 'needs-decision' | 'decided';
 
 export interface FrameInfo {
   id: number;
@@ -145,6 +157,8 @@ export interface ModelOutcome {
   value: number | null;
   branch: 'confident-fake' | 'confident-real' | 'mean' | null;
   faces: number;
+  /** "test model — not trained, scores meaningless" for a model without the release's card; null otherwise. */
+  label?: string | null;
 }
 
 export interface TrackOutcome {
@@ -152,15 +166,31 @@ export interface TrackOutcome {
   score: number | null;
   faces: number;
   frames: number[];
+  /** Mean difference energy of this person in the item's latest comparison (absent: never compared; null: no mask matched). */
+  energy?: number | null;
+}
+
+export interface SeedOutcome {
+  /** The DFDC winner's own number: its first frames × 4 − 1 faces (127 at 32 frames) only. */
+  score: number | null;
+  /** Faces it used. */
+  faces: number;
+  note: string | null;
+  /** Faces the analysis found (what score uses). */
+  totalFaces: number;
 }
 
 export interface VideoDetail {
   evidence: EvidenceRow;
+  /** Seed-exact score beside the all-faces score; null when not analysed (absent from older engines). */
+  seed?: SeedOutcome | null;
   score: number | null;
   scoreNote: string | null;
   models: ModelOutcome[];
   tracks: TrackOutcome[];
   frames: FrameInfo[];
+  /** Comparisons with known originals in which this item is the suspect, newest first. */
+  comparisons?: ComparisonInfo[];
   analysis: {
     run: number;
     completedAt: string;
@@ -180,6 +210,53 @@ export interface ReviewQueueItem {
   track: number | null;
   ensemble: number;
   review: ReviewInfo | null;
+  /** Verdict band of the face's ensemble probability. */
+  band: VerdictBand;
+  /** Difference energy in the item's latest comparison; null when not compared. */
+  energy: number | null;
+  reviewState: ReviewState;
+  /** reviewState === 'decided'. */
+  reviewed: boolean;
+}
+
+/** Filters of the review queue; every field left out matches everything. */
+export interface ReviewQueueFilter {
+  evidenceId?: number;
+  /** Person (track id, 0-based as stored). */
+  track?: number;
+  bands?: VerdictBand[];
+  /** 'none': no decision yet. */
+  decisions?: (ReviewDecision | 'none')[];
+  /** Inclusive range of difference energy; faces without a mask never match an energy bound. */
+  energyMin?: number;
+  energyMax?: number;
+  states?: ReviewState[];
+}
+
+/** Editable case details; a field left out is kept, null clears number or examiner. */
+export interface CaseDetailsRequest {
+  name?: string;
+  number?: string | null;
+  examiner?: string | null;
+}
+
+/** What an undo did: the decision undone and the state restored (a new audited review row). */
+export interface UndoResult {
+  evidenceId: number;
+  frameIndex: number;
+  faceNo: number;
+  /** The review row undone. */
+  undoneReviewId: number;
+  /** The face's review state now (null fields when nothing was recorded before). */
+  review: ReviewInfo;
+}
+
+/** A review category with its label for this case (labels editable per case). */
+export interface CategoryLabel {
+  category: number;
+  label: string;
+  /** The label was set for this case (false: the default). */
+  custom: boolean;
 }
 
 export interface ReviewRequest {
@@ -202,6 +279,19 @@ export interface ModelInfo {
   onnxSha256: string;
   sources: { fileName: string; sha256: string; format: string }[];
   createdAt: string;
+  /** The release's model card (DFDC-winner B7s only); null → a test model, not trained for this. Absent from older engines. */
+  card?: ModelCardInfo | null;
+}
+
+export interface ModelCardInfo {
+  ensemble: string;
+  member: { fileName: string; seed: number; epoch: number };
+  source: { repository: string; release: string; files: string[] };
+  licence: string;
+  trainingData: string;
+  inputSize: number;
+  publishedAccuracy: string;
+  knownLimits: string[];
 }
 
 export interface AuditItem {
@@ -234,7 +324,14 @@ export interface FaceOverlays {
   /** 1 − SSIM difference against a known original of the case; null until a comparison is computed. */
   mask: { dataUrl: string; energy: number; crop: Box; referencePath: string; referenceFrameIndex: number } | null;
   /** Occlusion-sensitivity map ("model attention"), covering the face crop; null until computed. */
-  heatmap: { dataUrl: string; label: string; baseScore: number; models: string[]; createdAt: string } | null;
+  /**
+   * Model attention. `scale`: the values the colour map's two ends stand for (common/colormap.ts),
+   * for the legend — CAM in logit units (positive = towards "fake"), occlusion as a drop of the fake probability.
+   */
+  heatmap: {
+    dataUrl: string; label: string; baseScore: number; models: string[]; createdAt: string;
+    method: 'cam' | 'occlusion'; scale: { min: number; max: number; unit: 'logit' | 'probability drop' };
+  } | null;
 }
 
 export interface ComparisonSummary {
@@ -246,6 +343,41 @@ export interface ComparisonSummary {
   faces: number;
   /** Mean difference energy over the compared faces (mean of mask/255). */
   meanEnergy: number | null;
+  /** Per person of the suspect (track), highest energy first. */
+  tracks?: ComparisonTrack[];
+}
+
+/** Difference energy of one person (suspect track) in a comparison. */
+export interface ComparisonTrack {
+  track: number;
+  /** Mean of the person's face energies. */
+  energy: number;
+  /** Highest single-face energy of the person. */
+  maxEnergy: number;
+  faces: number;
+  /** Distinct frames with a compared face of this person. */
+  frames: number;
+}
+
+/** A stored comparison with per-video and per-person difference energy (derived from its masks). */
+export interface ComparisonInfo {
+  comparisonId: number;
+  suspectEvidenceId: number;
+  referenceEvidenceId: number;
+  /** Path of the original, relative to the case folder. */
+  reference: string;
+  referenceSha256: string;
+  suspectSha256: string;
+  offset: number;
+  /** Frames compared. */
+  frames: number;
+  faces: number;
+  /** Mean energy over all compared faces; null when none. */
+  energy: number | null;
+  tracks: ComparisonTrack[];
+  /** Masks that match no face of the suspect's current analysis (counted in energy, not in tracks). */
+  unmatchedFaces: number;
+  createdAt: string;
 }
 
 export interface ReportResult {

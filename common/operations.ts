@@ -15,6 +15,8 @@ import * as v from 'valibot';
 import type {
   AuditView,
   CaseSummary,
+  CategoryLabel,
+  ComparisonInfo,
   ComparisonSummary,
   EvidenceRow,
   FaceOverlays,
@@ -23,6 +25,7 @@ import type {
   ReviewInfo,
   ReviewQueueItem,
   TaskInfo,
+  UndoResult,
   VideoDetail,
 } from './api.js';
 import { fail, ok, type Result } from './result.js';
@@ -82,7 +85,7 @@ export const OPERATIONS = {
   /** Lossless face crop (PNG), as a data: URL. */
   getFaceCrop: op<string>()({ channel: 'deepscan:get-face-crop', args: [s.caseId(), s.rowId('faceId')] }),
   /** Faces whose ensemble probability is at least `threshold` (default 0.5), highest first. */
-  getReviewQueue: op<ReviewQueueItem[]>()({ channel: 'deepscan:get-review-queue', args: [s.caseId()], optional: [s.threshold] }),
+  getReviewQueue: op<ReviewQueueItem[]>()({ channel: 'deepscan:get-review-queue', args: [s.caseId()], optional: [s.threshold, s.reviewQueueFilter] }),
   /** Records an examiner's decision (stored with examiner and time, and in the audit log). */
   submitReview: op<ReviewInfo>()({ channel: 'deepscan:submit-review', args: [s.reviewRequest] }),
   listModels: op<ModelInfo[]>()({ channel: 'deepscan:list-models', args: [] }),
@@ -93,14 +96,24 @@ export const OPERATIONS = {
   /** The difference mask and attention map stored for a face. */
   getFaceOverlays: op<FaceOverlays>()({ channel: 'deepscan:get-face-overlays', args: [s.caseId(), s.rowId('faceId')] }),
   /** Computes (or returns the cached) model-attention map of a face; returns the face's overlays. */
-  computeHeatmap: op<FaceOverlays>()({ channel: 'deepscan:compute-heatmap', args: [s.caseId(), s.rowId('faceId')], lane: 'tasks' }),
+  computeHeatmap: op<FaceOverlays>()({ channel: 'deepscan:compute-heatmap', args: [s.caseId(), s.rowId('faceId')], optional: [s.examiner()], lane: 'tasks' }),
   /** Compares a suspect video with a known original of the case (difference masks per face). */
   compareVideos: op<ComparisonSummary>()({
     channel: 'deepscan:compare-videos',
     args: [s.caseId(), s.rowId('suspectEvidenceId'), s.rowId('referenceEvidenceId')],
-    optional: [s.offset],
+    optional: [s.offset, s.examiner()],
     lane: 'tasks',
   }),
+  /** Comparisons in which an item is the suspect, newest first, with per-video and per-person difference energy. */
+  listComparisons: op<ComparisonInfo[]>()({ channel: 'deepscan:list-comparisons', args: [s.caseId(), s.rowId('evidenceId')] }),
+  /** Changes the case's name, number or examiner (audited as 'case-details-changed' by the examiner given). */
+  updateCaseDetails: op<CaseSummary>()({ channel: 'deepscan:update-case-details', args: [s.caseId(), s.caseDetailsRequest, s.examiner()] }),
+  /** Undoes the last decision (of the case, or of one face) with a new review row restoring the state before it ('review-undone'). */
+  undoLastReview: op<UndoResult>()({ channel: 'deepscan:undo-last-review', args: [s.caseId(), s.examiner()], optional: [s.faceKey] }),
+  /** The review categories 0–5 with this case's labels. */
+  getCategoryLabels: op<CategoryLabel[]>()({ channel: 'deepscan:get-category-labels', args: [s.caseId()] }),
+  /** Sets (or, with null, resets) one category's label for this case (audited); returns all labels. */
+  setCategoryLabel: op<CategoryLabel[]>()({ channel: 'deepscan:set-category-label', args: [s.caseId(), s.category, s.categoryLabel, s.examiner()] }),
   /** Writes the case report (PDF) into the case workspace and records its SHA-256 in the audit log. */
   exportReport: op<ReportResult>()({
     channel: 'deepscan:export-report',

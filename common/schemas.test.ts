@@ -73,6 +73,11 @@ describe('validateAnalysisRequest / validateFrames', () => {
     expect(check(s.frames, 1000).ok).toBe(true);
   });
 
+  it('accepts the one named ensemble and refuses any other (issue 12)', () => {
+    expect(check(s.analysisRequest, { caseId: CASE, ensemble: 'dfdc-2020-winner' })).toEqual({ ok: true, value: { caseId: CASE, ensemble: 'dfdc-2020-winner' } });
+    expect(errorOf(check(s.analysisRequest, { caseId: CASE, ensemble: 'mine' }))).toMatch(/ensemble must be dfdc-2020-winner/);
+  });
+
   it.each([0, -1, 1001, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '32', null, 1e9])('rejects frames = %s', (frames) => {
     errorOf(check(s.analysisRequest, { caseId: CASE, frames }));
   });
@@ -140,8 +145,30 @@ describe('validateCaseId / validateRowId / validateIndex / validateThreshold / v
   it('checks argument count ranges', () => {
     expect(parseArguments('getReviewQueue', [CASE]).ok).toBe(true);
     expect(parseArguments('getReviewQueue', [CASE, 0.5]).ok).toBe(true);
-    expect(errorOf(parseArguments('getReviewQueue', []))).toMatch(/takes 1 to 2 arguments, got 0/);
+    expect(errorOf(parseArguments('getReviewQueue', []))).toMatch(/takes 1 to 3 arguments, got 0/);
     errorOf(parseArguments('getReviewQueue', [CASE, 0.5, 1]));
+    errorOf(parseArguments('getReviewQueue', [CASE, 0.5, {}, 1]));
+  });
+});
+
+describe('issue 13 arguments', () => {
+  it('checks review-queue filters', () => {
+    const ok = parseArguments('getReviewQueue', [CASE, 0.5, { evidenceId: 3, track: 1, bands: ['strong'], decisions: ['none', 'fake'], energyMin: 0.05, states: ['needs-decision'] }]);
+    expect(ok.ok).toBe(true);
+    expect(errorOf(parseArguments('getReviewQueue', [CASE, 0.5, { bands: ['fake'] }]))).toMatch(/bands may hold only/);
+    expect(errorOf(parseArguments('getReviewQueue', [CASE, 0.5, { energyMax: 2 }]))).toMatch(/energyMax must be a number from 0 to 1/);
+    expect(errorOf(parseArguments('getReviewQueue', [CASE, 0.5, { person: 1 }]))).toMatch(/unknown field "person"/);
+  });
+  it('requires an examiner on writes and checks case details and labels', () => {
+    expect(errorOf(parseArguments('updateCaseDetails', [CASE, { name: 'X' }]))).toMatch(/takes 3 arguments/);
+    expect(errorOf(parseArguments('updateCaseDetails', [CASE, { name: ' ' }, 'E']))).toMatch(/name must not be blank/);
+    expect(parseArguments('updateCaseDetails', [CASE, { number: null, examiner: 'New' }, 'E']).ok).toBe(true);
+    expect(errorOf(parseArguments('undoLastReview', [CASE, '  ']))).toMatch(/examiner must not be blank/);
+    expect(parseArguments('undoLastReview', [CASE, 'E', { evidenceId: 1, frameIndex: 0, faceNo: 2 }]).ok).toBe(true);
+    expect(errorOf(parseArguments('setCategoryLabel', [CASE, 6, 'x', 'E']))).toMatch(/category must be an integer from 0 to 5/);
+    expect(parseArguments('setCategoryLabel', [CASE, 2, null, 'E']).ok).toBe(true);
+    expect(errorOf(parseArguments('compareVideos', [CASE, 1, 2, 0, '']))).toMatch(/examiner must not be empty/);
+    expect(errorOf(parseArguments('startAnalysis', [{ caseId: CASE, examiner: ' ' }]))).toMatch(/examiner must not be blank/);
   });
 });
 

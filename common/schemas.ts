@@ -8,8 +8,10 @@
  * generic wording. Pure JavaScript: no Node, no DOM (the preload and the renderer bundle it).
  */
 import * as v from 'valibot';
+import { RELEASE_ENSEMBLE } from './model-card.js';
 import { fail, ok, type Result } from './result.js';
-import type { AnalysisRequest, OpenCaseRequest, ReviewDecision, ReviewRequest } from './api.js';
+import type { AnalysisRequest, CaseDetailsRequest, OpenCaseRequest, ReviewDecision, ReviewQueueFilter, ReviewRequest, ReviewState } from './api.js';
+import type { VerdictBand } from './verdict.js';
 
 export const LIMITS = {
   /** Longest folder path accepted (Windows long paths reach 32767, Linux PATH_MAX is 4096). */
@@ -29,6 +31,8 @@ export const LIMITS = {
   indexMax: 2 ** 31 - 1,
   /** Frame offset between two videos, either way (hours of video). */
   offsetMax: 1_000_000,
+  /** A review category's label. */
+  categoryLabel: 60,
 } as const;
 
 /** Case ids: the first 16 hex digits of the SHA-256 of the evidence folder's canonical path. */
@@ -196,6 +200,8 @@ export const openCaseRequest = request('openCase', {
 export const analysisRequest = request('startAnalysis', {
   caseId: caseId(),
   frames: v.optional(frames),
+  examiner: v.optional(examiner()),
+  ensemble: v.optional(v.picklist([RELEASE_ENSEMBLE], `ensemble must be ${RELEASE_ENSEMBLE}`)),
 }) satisfies v.GenericSchema<unknown, AnalysisRequest>;
 
 /**
@@ -215,3 +221,52 @@ export const reviewRequest = request('submitReview', {
   note: v.optional(v.nullable(text('note', { max: LIMITS.note }))),
   examiner: examiner(),
 }) satisfies v.GenericSchema<unknown, ReviewRequest>;
+
+export const VERDICT_BANDS = ['none', 'weak', 'moderate', 'strong', 'very-strong', 'not-scored'] as const satisfies readonly VerdictBand[];
+export const REVIEW_STATES = ['unreviewed', 'needs-decision', 'decided'] as const satisfies readonly ReviewState[];
+
+/** A difference energy bound (mask / 255 is from 0 to 1). */
+const energyBound = (field: string) => v.custom<number>(
+  (n) => typeof n === 'number' && Number.isFinite(n) && n >= 0 && n <= 1,
+  (i) => `${field} must be a number from 0 to 1, got ${shown(i.input)}.`,
+);
+
+const listOf = <T extends string>(field: string, values: readonly T[]) => v.pipe(
+  v.array(v.picklist(values, `${field} may hold only ${values.join(', ')}.`), `${field} must be a list.`),
+  v.check((a) => a.length <= values.length, `${field} lists too many values.`),
+);
+
+export const reviewQueueFilter = request('getReviewQueue filter', {
+  evidenceId: v.optional(rowId('evidenceId')),
+  track: v.optional(index('track')),
+  bands: v.optional(listOf('bands', VERDICT_BANDS)),
+  decisions: v.optional(listOf('decisions', [...REVIEW_DECISIONS, 'none'] as const)),
+  energyMin: v.optional(energyBound('energyMin')),
+  energyMax: v.optional(energyBound('energyMax')),
+  states: v.optional(listOf('states', REVIEW_STATES)),
+}) satisfies v.GenericSchema<unknown, ReviewQueueFilter>;
+
+export const caseDetailsRequest = request('updateCaseDetails', {
+  name: v.optional(v.pipe(text('name', { max: LIMITS.name, nonEmpty: true, singleLine: true }), v.check((x) => x.trim() !== '', 'name must not be blank.'))),
+  number: v.optional(v.nullable(text('number', { max: LIMITS.number, singleLine: true }))),
+  examiner: v.optional(v.nullable(examiner())),
+}) satisfies v.GenericSchema<unknown, CaseDetailsRequest>;
+
+/** A review category, 0 to 5. */
+export const category = v.custom<number>(
+  (c) => typeof c === 'number' && Number.isInteger(c) && c >= 0 && c <= LIMITS.categoryMax,
+  (i) => `category must be an integer from 0 to ${LIMITS.categoryMax}, got ${shown(i.input)}.`,
+);
+
+/** A category label; null restores the default. */
+export const categoryLabel = v.nullable(v.pipe(
+  text('label', { max: LIMITS.categoryLabel, nonEmpty: true, singleLine: true }),
+  v.check((x) => x.trim() !== '', 'label must not be blank.'),
+));
+
+/** The face whose last decision is undone (left out: the case's last decision). */
+export const faceKey = request('undoLastReview face', {
+  evidenceId: rowId('evidenceId'),
+  frameIndex: index('frameIndex'),
+  faceNo: index('faceNo'),
+});

@@ -12,6 +12,7 @@ import { cmdHeatmap } from './cli/heatmap.js';
 import { cmdServe } from './cli/serve.js';
 import { cmdReport } from './cli/report.js';
 import { cmdWorker } from './cli/worker.js';
+import { cmdDemo } from './cli/demo.js';
 import { isDeepscanError } from './engine/util/errors.js';
 import { softwareVersion } from './engine/util/version.js';
 
@@ -39,6 +40,8 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
         return await cmdReport(rest, out);
       case 'worker':
         return await cmdWorker(rest, out);
+      case 'demo':
+        return await cmdDemo(rest, out);
       case '--version':
       case '-v':
         out.write(`deepscan ${softwareVersion()}\n`);

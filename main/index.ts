@@ -5,6 +5,7 @@
  * (plain Node); this file only wires it to Electron.
  */
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import { app, BrowserWindow, protocol, safeStorage, session, type Session, type WebContents } from 'electron';
 import { setKeyProtector, type KeyProtector } from './engine/case/signing-key.js';
@@ -14,6 +15,8 @@ import { startUtilityEngine } from './ipc/engine-process.js';
 import { registerIpc } from './ipc/register.js';
 import { APP_ORIGIN, isAppUrl } from './ipc/validate.js';
 import { CONTENT_SECURITY_POLICY, rendererFileFor, securityHeaders } from './security.js';
+import { openEvidenceStream, StreamRefused } from './web/evidence-stream.js';
+import type { DeepscanApi } from '../common/api.js';
 
 const RENDERER_DIR = path.join(import.meta.dirname, '..', 'renderer');
 const PRELOAD = path.join(import.meta.dirname, '..', 'preload', 'index.cjs');
@@ -22,12 +25,31 @@ const PRELOAD = path.join(import.meta.dirname, '..', 'preload', 'index.cjs');
 const ALLOWED_PERMISSIONS = new Set(['clipboard-sanitized-write']);
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  // stream: media elements read evidence from app://deepscan/evidence/… with byte ranges.
+  { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
 ]);
 app.enableSandbox();
 
+/** The engine, once started: the source of the evidence list that playback is checked against. */
+let evidenceSource: Pick<DeepscanApi, 'getCase' | 'listEvidence'> | null = null;
+
+/** app://deepscan/evidence/<caseId>/<evidenceId>: the same read-only checks as the web host. */
+async function serveEvidence(request: Request, caseId: string, evidenceId: number): Promise<Response> {
+  if (!evidenceSource || (request.method !== 'GET' && request.method !== 'HEAD')) return new Response('Not found', { status: 404 });
+  try {
+    const out = await openEvidenceStream(evidenceSource, caseId, evidenceId, request.headers.get('range') ?? undefined, request.method === 'HEAD');
+    const body = out.body ? (Readable.toWeb(out.body) as ReadableStream<Uint8Array>) : null;
+    return new Response(body, { status: out.status, headers: out.headers });
+  } catch (e) {
+    if (e instanceof StreamRefused) return new Response(e.message, { status: e.status, headers: e.headers });
+    return new Response('The evidence could not be read.', { status: 500 });
+  }
+}
+
 /** Serves files of the built renderer, and nothing outside its folder. */
 async function serveRenderer(request: Request): Promise<Response> {
+  const media = isAppUrl(request.url) ? /^\/evidence\/([A-Za-z0-9_-]{1,128})\/(\d{1,12})$/.exec(new URL(request.url).pathname) : null;
+  if (media) return serveEvidence(request, media[1], Number(media[2]));
   const target = request.method === 'GET' ? rendererFileFor(request.url, RENDERER_DIR) : null;
   if (!target) return new Response('Not found', { status: 404 });
   try {
@@ -124,6 +146,7 @@ function main(): void {
     if (protector) setKeyProtector(protector);
     // The engine runs in a utility process: its work never blocks IPC or window events.
     const service = startUtilityEngine({ home, log, signingKey: () => (protector ? keyHandoff(home, protector) : undefined) });
+    evidenceSource = service;
     void service.start().catch((e: unknown) => log('the engine did not start', e));
     const win = createWindow();
     const unregister = registerIpc({ service, window: win, log });

@@ -43,7 +43,7 @@ describe('rendererFileFor', () => {
 describe('Content-Security-Policy', () => {
   it('is the strict policy, sent with every renderer file', () => {
     expect(CONTENT_SECURITY_POLICY).toBe(
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self'; connect-src 'self'; " +
         "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     );
     expect(securityHeaders('text/html')).toMatchObject({

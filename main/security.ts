@@ -11,6 +11,8 @@ export const CONTENT_SECURITY_POLICY = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data: blob:",
+  // Evidence playback streams from the host's own origin (never a remote one).
+  "media-src 'self'",
   "connect-src 'self'",
   "font-src 'self'",
   "base-uri 'none'",

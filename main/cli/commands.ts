@@ -1,11 +1,16 @@
 import { writeFile } from 'node:fs/promises';
+import { formatProbability } from '../../common/format.js';
 import { openCase } from '../engine/case/open-case.js';
 import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { analyzeCase, type AnalysisEvent } from '../engine/pipeline/analyze-case.js';
+import { parseMemoryBudget } from '../engine/pipeline/model-major.js';
 import { buildCaseJson, type CaseJson } from '../engine/report/case-json.js';
 import { readAnchor } from '../engine/report/anchor.js';
 import { checkAnchor, verifyCaseAudit } from '../engine/store/verify-audit.js';
 import { parseEp, type ExecutionProviderChoice } from '../engine/classify/execution.js';
+import { ensembleModels } from '../engine/classify/model-folder.js';
+import { UNCARDED_LABEL } from '../engine/classify/release.js';
+import { deepscanHome } from '../engine/case/workspace.js';
 import { intOption, parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
 import { analyzeCaseQueued } from '../engine/queue/coordinator.js';
@@ -16,14 +21,15 @@ export const HELP = {
   main: `deepscan — forensic deepfake analysis of the videos in a case folder
 
 Usage:
-  deepscan analyze <case-folder> [--frames N] [--json FILE] [--name NAME] [--number NO] [--examiner NAME] [--queue URL]
+  deepscan demo     (start here: analyses a demo clip, then says how to import the published weights)
+  deepscan analyze <case-folder> [--frames N] [--json FILE] [--ensemble NAME] [--name NAME] [--number NO] [--examiner NAME] [--queue URL]
   deepscan info <case-folder> [--json]
   deepscan audit verify <case-folder> [--anchor FILE]... [--trust-key FINGERPRINT]...
   deepscan compare <case-folder> <suspect-path> <reference-path> [--offset N] [--at LIST]
   deepscan heatmap <case-folder> <evidence-path> --frame N --face K [--model ID]
   deepscan dataset export <root> --out <dir> [--all-faces]
   deepscan report <case-folder> --pdf FILE [--examiner NAME]
-  deepscan models import <checkpoint.pth>... | list [--json] | remove <id>
+  deepscan models import <checkpoint.pth|folder>... | list [--json] | remove <id>
   deepscan serve [<case-folder>] [--port P] [--open]
   deepscan worker --queue redis://[user:password@]host:port [--tls] [--evidence-root DIR] [--concurrency N]
   deepscan <command> --help
@@ -43,9 +49,14 @@ Options:
   --number NO       case number
   --examiner NAME   examiner recorded in the audit log
   --model ID        classifier to use (repeatable; default: every installed model, see "deepscan models list")
+  --ensemble NAME   the installed members of a named ensemble (dfdc-2020-winner: the DFDC
+                    winner's seven released B7s; says so when some are missing)
   --no-models       detect faces only, no classifier scores
   --ep PROVIDER     execution provider for the classifiers: auto (default), cpu, cuda, webgpu
                     (auto: cuda when installed, else cpu; the one used is recorded with every score)
+  --memory-budget SIZE  memory the classifier sessions may take, e.g. 3G (default: 3/4 of the free
+                    memory); a larger ensemble is scored one model at a time over the stored face
+                    crops after detection (same scores)
   --queue URL       analyse the items on "deepscan worker" processes through the Redis job queue at
                     redis://[user:password@]host:port (see "deepscan worker --help"); results are
                     verified and written here, each audit entry names its worker (--ep is the workers')
@@ -84,15 +95,24 @@ named, then the others), 1 on another error (e.g. a signing key file readable by
 export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parse(args, {
     frames: { type: 'string' }, json: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' }, examiner: { type: 'string' },
-    model: { type: 'string', multiple: true }, 'no-models': { type: 'boolean' }, ep: { type: 'string' }, queue: { type: 'string' }, tls: { type: 'boolean' },
+    model: { type: 'string', multiple: true }, ensemble: { type: 'string' }, 'no-models': { type: 'boolean' }, ep: { type: 'string' }, queue: { type: 'string' }, tls: { type: 'boolean' },
+    'memory-budget': { type: 'string' },
   });
   if (values.help) return help(out, HELP.analyze);
   if (positionals.length !== 1) throw new UsageError('analyze takes exactly one case folder');
   const frames = intOption(values.frames as string | undefined, '--frames', 1, 1000);
-  const models = values['no-models'] ? [] : (values.model as string[] | undefined);
+  if (values.ensemble && (values.model || values['no-models'])) throw new UsageError('--ensemble cannot be combined with --model or --no-models');
+  let models = values['no-models'] ? [] : (values.model as string[] | undefined);
+  if (values.ensemble) {
+    const e = await ensembleModels(deepscanHome(), values.ensemble as string);
+    models = e.models.map((m) => m.id);
+    if (e.missing.length) process.stderr.write(`deepscan: ensemble ${values.ensemble as string} is incomplete (${e.models.length} of ${e.models.length + e.missing.length}); missing ${e.missing.join(', ')}\n`);
+  }
   let ep: ExecutionProviderChoice;
+  let memoryBudget: number | undefined;
   try {
     ep = parseEp(values.ep as string | undefined);
+    memoryBudget = values['memory-budget'] === undefined ? undefined : parseMemoryBudget(values['memory-budget'] as string);
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -113,7 +133,7 @@ export async function cmdAnalyze(args: string[], out: NodeJS.WritableStream): Pr
     // --queue: the items are analysed by "deepscan worker" processes; results are written here.
     const summary = values.queue
       ? await analyzeCaseQueued(c, { target: parseQueueUrl(values.queue as string, { tls: values.tls === true }), frames, models, signal: controller.signal, onEvent: (e) => reportQueueEvent(progress, e) || report(progress, e as AnalysisEvent) })
-      : await analyzeCase(c, { frames, models, ep, signal: controller.signal, onEvent: (e) => report(progress, e) });
+      : await analyzeCase(c, { frames, models, ep, memoryBudget, signal: controller.signal, onEvent: (e) => report(progress, e) });
     progress.clear();
     const json = buildCaseJson(c.store);
     out.write(`${summaryTable(json)}\n`);
@@ -206,7 +226,7 @@ function report(p: ProgressOutput, e: AnalysisEvent): void {
       p.update('Analysing ', (e.index + e.fraction) / Math.max(1, e.total), `${e.index + 1}/${e.total} ${e.stage} ${e.path}`);
       break;
     case 'item-finished':
-      if (!e.skipped) p.log(`${e.status === 'analyzed' ? '✓' : '✗'} ${e.path}${e.error ? ` — ${e.error}` : e.score !== null ? ` — score ${e.score.toFixed(4)}` : ''}`);
+      if (!e.skipped) p.log(`${e.status === 'analyzed' ? '✓' : '✗'} ${e.path}${e.error ? ` — ${e.error}` : e.score !== null ? ` — score ${formatProbability(e.score)}` : ''}`);
       break;
     default:
       break;
@@ -217,9 +237,15 @@ function summaryTable(json: CaseJson): string {
   const rows = json.evidence.map((e) => [
     e.path, e.kind, e.status, e.sha256 ? e.sha256.slice(0, 12) : '—', e.frameCount === null ? '—' : String(e.frameCount),
     e.width ? `${e.width}×${e.height}` : '—', String(e.frames.length), String(e.frames.reduce((n, f) => n + f.faces.length, 0)),
-    e.score === null ? '—' : e.score.toFixed(4), e.error ? oneLine(e.error, 70) : e.scoreNote ? oneLine(e.scoreNote, 70) : '',
+    formatProbability(e.score), e.seedScore === null ? '—' : `${formatProbability(e.seedScore)} (${e.seedFaces})`,
+    e.error ? oneLine(e.error, 70) : e.scoreNote ? oneLine(e.scoreNote, 70) : '',
   ]);
-  return formatTable(['Evidence', 'Kind', 'Status', 'SHA-256', 'Frames', 'Size', 'Sampled', 'Faces', 'Score', 'Note'], rows);
+  const table = formatTable(['Evidence', 'Kind', 'Status', 'SHA-256', 'Frames', 'Size', 'Sampled', 'Faces', 'Score', 'Seed score (faces)', 'Note'], rows);
+  // Scores of a model without the release's card must never read as a detector's (issue 12).
+  const test = new Map<string, string>();
+  for (const e of json.evidence) for (const [id, m] of Object.entries(e.models)) if (m.label) test.set(id, `${m.name} (${id})`);
+  const warn = test.size ? `\nWARNING: ${[...test.values()].join(', ')}: ${UNCARDED_LABEL}. Import the published weights: see "Getting the published weights" in the README.` : '';
+  return `${table}${warn}`;
 }
 
 function oneLine(s: string, n: number): string {

@@ -2,6 +2,8 @@ import { writeFile } from 'node:fs/promises';
 import { openCase } from '../engine/case/open-case.js';
 import { assertOutsideEvidence } from '../engine/case/output-path.js';
 import { compareWithReference } from '../engine/pipeline/compare.js';
+import { comparisonEnergy } from '../engine/store/comparison-energy.js';
+import { formatEnergy, personLabel } from '../../common/format.js';
 import { parse, UsageError } from './args.js';
 import { formatTable, ProgressOutput } from './progress.js';
 
@@ -20,12 +22,14 @@ Options:
   --frames N      frames sampled over the suspect (default: the frames analysed, else 32)
   --at LIST       explicit suspect frame indices, comma-separated (e.g. 0,150,290)
   --json FILE     write the result as JSON ("-" for stdout)
+  --examiner NAME who runs it (the audit entry's actor); default: the case's examiner,
+                  else the OS account, recorded as "<name> (OS user)"
   -h, --help      this help
 
 Exit status: 0 done, 1 error (e.g. integrity failure), 2 usage error.`;
 
 export async function cmdCompare(args: string[], out: NodeJS.WritableStream): Promise<number> {
-  const { values, positionals } = parse(args, { offset: { type: 'string' }, frames: { type: 'string' }, at: { type: 'string' }, json: { type: 'string' } });
+  const { values, positionals } = parse(args, { offset: { type: 'string' }, frames: { type: 'string' }, at: { type: 'string' }, json: { type: 'string' }, examiner: { type: 'string' } });
   if (values.help) {
     out.write(`${COMPARE_HELP}\n`);
     return 0;
@@ -40,7 +44,9 @@ export async function cmdCompare(args: string[], out: NodeJS.WritableStream): Pr
   const frames = intArg(values.frames as string | undefined, '--frames', false);
   if (frames !== undefined && (frames < 1 || frames > 1000)) throw new UsageError('--frames must be from 1 to 1000');
   const at = (values.at as string | undefined)?.split(',').map((s) => intArg(s.trim(), '--at', false)!);
-  const c = await openCase({ folder: positionals[0], mustExist: true });
+  const examiner = (values.examiner as string | undefined)?.trim();
+  if (values.examiner !== undefined && !examiner) throw new UsageError('--examiner must not be blank');
+  const c = await openCase({ folder: positionals[0], mustExist: true, actor: examiner });
   const progress = new ProgressOutput();
   const controller = new AbortController();
   const onSigint = () => controller.abort();
@@ -54,15 +60,17 @@ export async function cmdCompare(args: string[], out: NodeJS.WritableStream): Pr
     progress.clear();
     const faceCount = Math.max(0, ...r.frames.map((f) => f.faces.length));
     const rows = r.frames.map((f) => [
-      String(f.frameIndex), String(f.referenceFrameIndex), f.energy === null ? '—' : f.energy.toFixed(4),
-      ...Array.from({ length: faceCount }, (_, j) => {
-        const face = f.faces.find((x) => x.faceNo === j);
-        return face ? face.energy.toFixed(4) : '—';
-      }),
+      String(f.frameIndex), String(f.referenceFrameIndex), formatEnergy(f.energy),
+      ...Array.from({ length: faceCount }, (_, j) => formatEnergy(f.faces.find((x) => x.faceNo === j)?.energy)),
     ]);
-    out.write(`${formatTable(['Frame', 'Ref. frame', 'Energy', ...Array.from({ length: faceCount }, (_, j) => `Face ${j}`)], rows)}\n`);
+    // Faces here are the original's detections (1-based for reading), not the suspect's face numbers.
+    out.write(`${formatTable(['Frame', 'Ref. frame', 'Energy', ...Array.from({ length: faceCount }, (_, j) => `Original face ${j + 1}`)], rows)}\n`);
+    const perPerson = comparisonEnergy(c.store, r.comparisonId)?.tracks ?? [];
+    if (perPerson.length) {
+      out.write(`\n${formatTable(['Person', 'Energy', 'Highest', 'Faces', 'Frames'], perPerson.map((t) => [personLabel(t.track), formatEnergy(t.energy), formatEnergy(t.maxEnergy), String(t.faces), String(t.frames)]))}\n`);
+    }
     out.write(`\nComparison ${r.comparisonId}: ${r.suspect.path} (SHA-256 ${r.suspect.sha256}) against ${r.reference.path} (SHA-256 ${r.reference.sha256}), offset ${r.offset}; ` +
-      `mean difference energy ${r.meanEnergy === null ? '— (no face)' : r.meanEnergy.toFixed(4)}. Masks stored in the case.\n`);
+      `mean difference energy ${r.meanEnergy === null ? '— (no face)' : formatEnergy(r.meanEnergy)}. Masks stored in the case.\n`);
     if (values.json) {
       const text = `${JSON.stringify(r, null, 2)}\n`;
       if (values.json === '-') out.write(text);

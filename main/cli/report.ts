@@ -26,7 +26,8 @@ export async function cmdReport(args: string[], out: NodeJS.WritableStream): Pro
   }
   if (positionals.length !== 1) throw new UsageError('report takes exactly one case folder');
   if (!values.pdf) throw new UsageError('report needs --pdf FILE (the report to write)');
-  const c = await openCase({ folder: positionals[0], mustExist: true });
+  // The report's audit entry is written by whoever prepares it.
+  const c = await openCase({ folder: positionals[0], mustExist: true, actor: (values.examiner as string | undefined)?.trim() || undefined });
   try {
     await assertOutsideEvidence(values.pdf as string, c.folder, '--pdf');
     const r = await generateCaseReport(c, { outFile: values.pdf as string, examiner: values.examiner as string | undefined });

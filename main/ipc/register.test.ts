@@ -57,6 +57,11 @@ function fakeService() {
     computeHeatmap: async () => ok({ mask: null, heatmap: null }),
     compareVideos: async () => ok({} as never),
     exportReport: async () => ok({} as never),
+    listComparisons: async () => ok([]),
+    updateCaseDetails: async () => ok({} as never),
+    undoLastReview: async () => ok({} as never),
+    getCategoryLabels: async () => ok([]),
+    setCategoryLabel: async () => ok([]),
     onTaskEvent: (l) => (listeners.add(l), () => listeners.delete(l)),
   };
   return { service, listeners, calls };

@@ -201,7 +201,7 @@ describe('task events', () => {
       req.end();
     });
     await waitFor(() => host.eventStreams() === 1);
-    const task = await call<{ taskId: string; status: string }>('startAnalysis', { caseId: summary.id, frames: 1 });
+    const task = await call<{ taskId: string; status: string }>('startAnalysis', { caseId: summary.id, frames: 1, examiner: 'E. Examiner' });
     expect(task.status).toBe('running');
     await finished;
     expect(events[0]).toMatchObject({ taskId: task.taskId });
@@ -249,7 +249,7 @@ describe('the renderer\'s HTTP client', () => {
     const events: TaskEvent[] = [];
     const off = client.onTaskEvent((e) => events.push(e));
     await waitFor(() => host.eventStreams() === 1);
-    const started = await client.startAnalysis({ caseId: opened.value.id, frames: 1 });
+    const started = await client.startAnalysis({ caseId: opened.value.id, frames: 1, examiner: 'E. Examiner' });
     expect(started.ok).toBe(true);
     await waitFor(() => events.some((e) => e.type === 'task-finished'), 60_000);
     off();

@@ -11,6 +11,8 @@
  *   Result JSON as the Electron IPC: the routes come from the operation table and run the IPC
  *   handlers, so the same runtime validation applies. The service is usually the engine in a
  *   worker thread (main/engine/host/), so this loop only parses, routes and answers. GET /api/events is a Server-Sent Events stream of task events.
+ * - GET /api/evidence/<caseId>/<evidenceId> streams a registered evidence file read-only, with
+ *   byte ranges, for playback (evidence-stream.ts); like the event stream it takes `?token=`.
  * - Everything else is a file of the built renderer (dist/renderer), with the desktop app's
  *   Content-Security-Policy; nothing outside that folder is ever served.
  *
@@ -28,6 +30,7 @@ import type { ApiError } from '../../common/result.js';
 import { createIpcHandlers, type IpcHandler } from '../ipc/handlers.js';
 import { APP_ORIGIN } from '../ipc/validate.js';
 import { CONTENT_SECURITY_POLICY, rendererFileFor } from '../security.js';
+import { openEvidenceStream, StreamRefused } from './evidence-stream.js';
 
 export const LOOPBACK = '127.0.0.1';
 /** Largest request body accepted (the largest real request, a folder path, is a few KiB). */
@@ -192,6 +195,13 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       openEventStream(res);
       return;
     }
+    const media = /^evidence\/([A-Za-z0-9_-]{1,128})\/(\d{1,12})$/.exec(name);
+    if (media) {
+      // A <video> element sends no Authorization header: like the event stream, ?token= is accepted.
+      checkToken(req, url, true);
+      await streamEvidence(req, res, media[1], Number(media[2]));
+      return;
+    }
     checkToken(req, url, false);
     const channel = ROUTES.get(name);
     if (!channel) throw new HttpError(404, 'not-found', `No operation "${name.slice(0, 64)}".`);
@@ -208,6 +218,26 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     if (!Array.isArray(args)) throw new HttpError(400, 'invalid-argument', 'The request body must be a JSON array of the operation\'s arguments.');
     const result = await handlers[channel](args);
     sendJson(res, 200, result);
+  }
+
+  async function streamEvidence(req: IncomingMessage, res: ServerResponse, caseId: string, evidenceId: number): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', 'Evidence is only read (GET, HEAD).', { Allow: 'GET, HEAD' });
+    let out;
+    try {
+      out = await openEvidenceStream(opts.service, caseId, evidenceId, header(req, 'range'), req.method === 'HEAD');
+    } catch (e) {
+      if (e instanceof StreamRefused) throw new HttpError(e.status, e.code, e.message, e.headers);
+      throw e;
+    }
+    res.writeHead(out.status, { ...BASE_HEADERS, ...out.headers });
+    if (!out.body) {
+      res.end();
+      return;
+    }
+    const body = out.body;
+    res.on('close', () => body.destroy());
+    body.on('error', () => res.destroy());
+    body.pipe(res);
   }
 
   function openEventStream(res: ServerResponse): void {

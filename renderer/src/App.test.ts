@@ -119,7 +119,13 @@ describe('Analysis', () => {
     await fireEvent.input(screen.getByLabelText('Frames per video'), { target: { value: '16' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Start analysis' }));
     await settle();
-    expect(api.calls).toContainEqual(['startAnalysis', { caseId: 'case-1', frames: 16 }]);
+    // Starting writes to the case: the examiner is asked for first (once).
+    expect(api.calls.some(([op]) => op === 'startAnalysis')).toBe(false);
+    const dialog = screen.getByRole('dialog', { name: 'Who is reviewing?' });
+    await fireEvent.input(within(dialog).getByLabelText('Examiner name'), { target: { value: 'J. Doe' } });
+    await fireEvent.submit(dialog.querySelector('form') as HTMLFormElement);
+    await settle();
+    expect(api.calls).toContainEqual(['startAnalysis', { caseId: 'case-1', frames: 16, examiner: 'J. Doe' }]);
 
     api.emit({ type: 'task-started', taskId: 'task-1', caseId: 'case-1', total: 2 });
     api.emit({

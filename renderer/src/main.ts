@@ -16,4 +16,4 @@ try {
   store = null;
 }
 
-mount(App, { target, props: { app: new Workstation(api, { store }), connected: isConnected(api), syncHash: true } });
+mount(App, { target, props: { app: new Workstation(api, { store, confirm: (m) => window.confirm(m) }), connected: isConnected(api), syncHash: true } });

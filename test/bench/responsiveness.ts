@@ -80,7 +80,7 @@ async function measure(mode: Mode, opts: { frames: number; maxCalls: number }): 
       if (e.type === 'task-finished') finished = true;
     });
     const t0 = performance.now();
-    await api('startAnalysis', [{ caseId: c.id, frames: opts.frames }]);
+    await api('startAnalysis', [{ caseId: c.id, frames: opts.frames, examiner: 'Bench Examiner' }]);
     const busy = summarise(await timeCalls(() => finished, opts.maxCalls));
     while (!finished) await new Promise((r) => setTimeout(r, 50));
     off();

@@ -29,6 +29,7 @@ import { sampleFrameIndices } from '../../main/engine/media/sample.js';
 import { FIXTURES, FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO } from '../helpers/paths.js';
 import { benchResponsiveness } from './responsiveness.js';
 import { benchQueue } from './queue.js';
+import { benchAttention } from './attention.js';
 
 let peakRss = 0;
 const sampleMemory = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -38,6 +39,12 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 async function main(): Promise<void> {
   // --queue: local process vs one and two `deepscan worker` processes (test/bench/queue.ts).
   if (process.argv.includes('--queue')) return benchQueue();
+  // --attention [--b7]: CAM and occlusion cost per face against scoring, and session memory (attention.ts).
+  if (process.argv.includes('--attention')) {
+    await benchAttention(process.argv.includes('--b7'));
+    clearInterval(timer);
+    return;
+  }
   // --responsiveness: only the API latency during an analysis, engine in-process vs in workers (responsiveness.ts).
   if (process.argv.includes('--responsiveness')) {
     await benchResponsiveness();
@@ -102,7 +109,15 @@ async function main(): Promise<void> {
     }
     if (withB7) {
       const b7 = buildDeepfakeClassifierOnnx({ stateDict: syntheticStateDict('b7') });
-      await benchClassifier('B7 (synthetic weights, released size)', b7.bytes, crops.slice(0, 8));
+      const b7MsPerFace = await benchClassifier('B7 (synthetic weights, released size)', b7.bytes, crops.slice(0, 8));
+      // Sequential sum of the measured stages (no overlap): the 7-model figure is 7 × one B7's classify time.
+      for (const v of perVideo) {
+        for (const models of [1, 7]) {
+          const classifyMs = v.faces * b7MsPerFace * models;
+          console.log(`${v.name}: ${models} × B7 on cpu ≈ ${((v.decodeMs + v.detectMs + classifyMs) / 1000).toFixed(1)} s (decode ${(v.decodeMs / 1000).toFixed(1)} + detect ${(v.detectMs / 1000).toFixed(1)} + ` +
+            `classify ${v.faces} faces ${(classifyMs / 1000).toFixed(1)}; ${(1000 / b7MsPerFace).toFixed(2)} faces/s per model)`);
+        }
+      }
     }
   } finally {
     await detector.release();

@@ -86,3 +86,33 @@ export async function shot(page: Page, name: string, fullPage = false): Promise<
   await page.screenshot({ path, fullPage });
   return path;
 }
+
+export const VIEWPORTS = [
+  { width: 1440, height: 900 },
+  { width: 1024, height: 700 },
+] as const;
+
+/**
+ * Horizontal clipping in the page: the main column and every card or grid column inside it
+ * whose content is wider than its box (scrollWidth > clientWidth), plus the document itself.
+ * Tables inside a .scroll-area may scroll on purpose and are not counted; their scroll area is.
+ */
+export async function clipped(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const doc = document.documentElement;
+    if (doc.scrollWidth > doc.clientWidth + 1) out.push(`document ${doc.scrollWidth}>${doc.clientWidth}`);
+    const main = document.querySelector('main');
+    if (!main) return ['no main'];
+    const boxes = [main, ...main.querySelectorAll<HTMLElement>(':scope > *, .card, .grid > *, .side, .main-col, .scroll-area')];
+    for (const el of boxes) {
+      const style = getComputedStyle(el);
+      if (style.display === 'none' || el.clientWidth === 0) continue;
+      if (el.scrollWidth > el.clientWidth + 1) {
+        const name = `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')}`;
+        out.push(`${name} ${el.scrollWidth}>${el.clientWidth} (${(el.querySelector('h1, h2, h3')?.textContent ?? '').trim().slice(0, 30)})`);
+      }
+    }
+    return out;
+  });
+}

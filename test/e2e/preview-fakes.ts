@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analysedFake, heatmapOverlay, maskOverlay, row, videoDetail } from '../../renderer/src/lib/test-fakes.js';
-import { buildRenderer, launch, ROOT, serveStatic, shot } from './harness.js';
+import { buildRenderer, clipped, launch, ROOT, serveStatic, shot, VIEWPORTS } from './harness.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'deepscan-preview-'));
 const video = join(ROOT, '../shared/fixtures/videos/three_faces_swap.mp4');
@@ -37,8 +37,13 @@ if (!process.argv.includes('--no-build')) buildRenderer();
 const { url, server } = await serveStatic();
 const { browser, profile } = await launch();
 try {
-  for (const theme of ['light', 'dark'] as const) {
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: theme, bypassCSP: true });
+  const problems: string[] = [];
+  for (const [theme, viewport] of [['light', VIEWPORTS[0]], ['dark', VIEWPORTS[0]], ['light', VIEWPORTS[1]]] as const) {
+    const ctx = await browser.newContext({ viewport, colorScheme: theme, bypassCSP: true });
+    const size = viewport.width === 1440 ? '' : `-${viewport.width}`;
+    const check = async (name: string) => {
+      for (const c of await clipped(page)) problems.push(`${name}${size}: ${c}`);
+    };
     const page = await ctx.newPage();
     page.on('pageerror', (e) => console.error('pageerror', e));
     page.on('console', (m) => m.type() === 'error' && console.error('console', m.text()));
@@ -57,31 +62,39 @@ try {
     await page.goto(url);
     await page.waitForSelector('text=Recent cases');
     await page.waitForTimeout(200);
-    await shot(page, `fake-${theme}-1-cases`);
+    await shot(page, `fake-${theme}${size}-1-cases`);
+    await check('1-cases');
     await page.getByRole('button', { name: 'Open case Harbour fraud' }).click();
     await page.waitForSelector('text=loading…', { state: 'detached' }).catch(() => {});
     await page.waitForTimeout(300);
-    await shot(page, `fake-${theme}-2-evidence`);
+    await shot(page, `fake-${theme}${size}-2-evidence`);
+    await check('2-evidence');
     await page.getByRole('button', { name: 'Open clips/interview.mp4' }).click();
     await page.waitForSelector('figure.plot');
     await page.waitForTimeout(600);
-    await shot(page, `fake-${theme}-3-video`);
-    await shot(page, `fake-${theme}-3-video-full`, true);
+    await shot(page, `fake-${theme}${size}-3-video`);
+    await check('3-video');
+    await shot(page, `fake-${theme}${size}-3-video-full`, true);
     await page.getByRole('button', { name: /Next flagged face/ }).click();
     await page.getByRole('button', { name: /Open face/ }).click();
     await page.waitForTimeout(400);
-    await shot(page, `fake-${theme}-4-face`);
+    await shot(page, `fake-${theme}${size}-4-face`);
+    await check('4-face');
     await page.keyboard.press('Alt+5');
     await page.waitForTimeout(500);
-    await shot(page, `fake-${theme}-5-review`);
+    await shot(page, `fake-${theme}${size}-5-review`);
+    await check('5-review');
     await page.keyboard.press('Alt+6');
     await page.waitForTimeout(300);
-    await shot(page, `fake-${theme}-6-models`);
+    await shot(page, `fake-${theme}${size}-6-models`);
+    await check('6-models');
     await page.keyboard.press('Alt+7');
     await page.waitForTimeout(300);
-    await shot(page, `fake-${theme}-7-audit`);
+    await shot(page, `fake-${theme}${size}-7-audit`);
+    await check('7-audit');
     await ctx.close();
   }
+  console.log(problems.length ? `clipped:\n${problems.join('\n')}` : 'nothing clipped');
 } finally {
   await browser.close();
   server.close();

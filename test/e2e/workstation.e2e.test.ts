@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, launch, requirePaths, ROOT, shot } from './harness.js';
+import { buildRenderer, CHROMIUM, clipped, launch, requirePaths, ROOT, shot, VIEWPORTS } from './harness.js';
 
 const FIXTURES = join(ROOT, '../shared/fixtures');
 const VIDEOS = ['three_faces.mp4', 'three_faces_swap.mp4'].map((f) => join(FIXTURES, 'videos', f));
@@ -125,9 +125,15 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
   it('runs the analysis to completion with per-item progress', async () => {
     await page.getByLabel('Frames per video').fill(FRAMES);
     await page.getByRole('button', { name: 'Start analysis' }).click();
+    // The first writing action asks who the examiner is (the case has none yet), once.
+    const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Examiner name').fill(EXAMINER);
+    await dialog.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('button', { name: 'Cancel analysis' }).waitFor();
     // Per-item progress with the stage, while the item runs.
     await page.locator('td.c-status', { hasText: 'Detecting and scoring faces' }).first().waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId('analysis-timing').textContent(), { timeout: 30_000 }).toMatch(/elapsed/);
     await shot(page, '02-evidence-running');
     await page.getByText(/Analysis complete/).waitFor({ timeout: 12 * 60_000 });
     // Scores appear once the list is re-read.
@@ -147,6 +153,10 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await shot(page, '03-video-strip');
     await page.locator('main').evaluate((m) => m.scrollTo(0, 0));
 
+    // Focus follows the opened item: the video's heading, not the page body.
+    expect(await page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
+    await page.getByText(/holds the highest-scoring face/).waitFor();
+
     await page.getByRole('button', { name: /Next flagged face/ }).click();
     await page.getByRole('button', { name: /Open face/ }).waitFor();
     await shot(page, '03-video-flagged-face');
@@ -154,16 +164,13 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await page.locator('main[aria-label="Face"]').waitFor();
     await page.locator('.viewport img').waitFor();
 
-    // N opens the note; the first decision asks for the examiner's name once.
+    // N opens the note; the examiner was named at the analysis, so nothing is asked again.
     await page.locator('body').press('n');
     const note = page.getByLabel(/^Note/);
     await note.fill(NOTE);
     await note.press('Enter');
-    const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
-    await dialog.waitFor();
-    await dialog.getByLabel('Examiner name').fill(EXAMINER);
-    await dialog.getByRole('button', { name: 'Continue' }).click();
     await page.getByText(NOTE).waitFor();
+    expect(await page.getByRole('dialog').count()).toBe(0);
     await page.locator('body').press('f');
     await page.getByText('Examiner: fake').waitFor();
     await page.getByText(`by ${EXAMINER}`).waitFor();
@@ -194,6 +201,9 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await expect.poll(() => page.locator('tr.current').getAttribute('data-row')).not.toBe(first);
     await page.locator('body').press('k');
     await expect.poll(() => page.locator('tr.current').getAttribute('data-row')).toBe(first);
+    // Undo the last decision (the engine records the undo as a new audited entry): no face reads Fake.
+    await page.getByRole('button', { name: 'Undo last decision' }).click();
+    await expect.poll(() => page.locator('td.dec', { hasText: 'Fake' }).count()).toBe(0);
   });
 
   it('lists the decision in the audit log, with the chain verified', async () => {
@@ -247,6 +257,42 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     expect(swapped).toBeGreaterThan(other);
   });
 
+  it('plays the evidence itself: seeking to a sampled frame, then playing on from there', async () => {
+    await view('3', 'Video');
+    const player = page.getByLabel('Evidence playback');
+    await player.scrollIntoViewIfNeeded();
+    const markers = page.getByRole('button', { name: /^Seek to sampled frame/ });
+    expect(await markers.count()).toBe(Number(FRAMES));
+    // Choosing sampled frame 4 on the markers seeks the <video> to that frame's timestamp.
+    await markers.nth(3).dispatchEvent('click');
+    await page.locator('span.pos', { hasText: /^Sampled frame 4 of / }).waitFor();
+    const target = await page.evaluate(() => {
+      const v = document.querySelector('video') as HTMLVideoElement;
+      return new Promise<{ t: number; ready: number; err: number | null }>((resolve) => {
+        const done = () => resolve({ t: v.currentTime, ready: v.readyState, err: v.error?.code ?? null });
+        if (v.readyState >= 2 && !v.seeking && v.currentTime > 0) done();
+        else v.addEventListener('seeked', done, { once: true });
+        setTimeout(done, 15_000);
+      });
+    });
+    expect(target.err, 'the browser could not play the evidence').toBeNull();
+    expect(target.t).toBeGreaterThan(0);
+    // On a sampled frame the detected face boxes are drawn over the video.
+    await page.locator('svg.boxes[data-frame] rect').first().waitFor();
+    // Playing moves on from there (read over HTTP range requests from the evidence file).
+    const reached = await page.evaluate(async (from) => {
+      const v = document.querySelector('video') as HTMLVideoElement;
+      v.muted = true;
+      await v.play();
+      const until = Date.now() + 10_000;
+      while (v.currentTime < from + 0.5 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      v.pause();
+      return v.currentTime;
+    }, target.t);
+    expect(reached).toBeGreaterThan(target.t + 0.5);
+    await shot(page, '03-video-playback');
+  });
+
   it('exports the case report and shows its SHA-256', async () => {
     await view('2', 'Evidence');
     await page.getByRole('button', { name: 'Export report (PDF)' }).click();
@@ -266,6 +312,37 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await page.getByText('Recent cases').waitFor();
     await page.locator('li.open').waitFor();
     await shot(page, '01-cases');
+  });
+
+  it('lays every view out at 1440×900 and 1024×700 without clipping, with a skip link first', async () => {
+    const views: [string, string][] = [['1', 'Cases'], ['2', 'Evidence'], ['3', 'Video'], ['4', 'Face'], ['5', 'Review'], ['6', 'Models'], ['7', 'Audit']];
+    const problems: string[] = [];
+    // A face selected, so that the Face view is available.
+    await view('3', 'Video');
+    await page.getByRole('button', { name: /Next flagged face/ }).click();
+    await page.getByRole('button', { name: /Open face/ }).waitFor();
+    for (const vp of VIEWPORTS) {
+      await page.setViewportSize(vp);
+      for (const [k, label] of views) {
+        await view(k, label);
+        await page.waitForTimeout(400);
+        await shot(page, `10-${k}-${label.toLowerCase()}-${vp.width}x${vp.height}`);
+        for (const c of await clipped(page)) problems.push(`${label} at ${vp.width}×${vp.height}: ${c}`);
+      }
+    }
+    expect(problems, problems.join('\n')).toEqual([]);
+    // The first Tab stop skips the header and navigation into the view.
+    // (Focusing the body first moves the Tab starting point to the top of the document.)
+    await page.evaluate(() => {
+      document.body.tabIndex = -1;
+      document.body.focus();
+      document.body.removeAttribute('tabindex');
+    });
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('content');
+    await page.setViewportSize(VIEWPORTS[0]);
   });
 
   it('renders the video and review views in the dark theme', async () => {

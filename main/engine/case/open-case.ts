@@ -19,6 +19,11 @@ export interface OpenCaseOptions {
   readonly?: boolean;
   /** Key fingerprints to accept besides this installation's own (audit verify --trust-key). */
   trustKeys?: readonly string[];
+  /**
+   * Who acts (the audit entries' actor) without changing the case's recorded examiner; wins
+   * over `examiner` and the case's examiner.
+   */
+  actor?: string;
 }
 
 export interface OpenedCase {
@@ -67,7 +72,7 @@ export async function openCase(opts: OpenCaseOptions): Promise<OpenedCase> {
   const keyring = installationKeyring(home, { write: !opts.readonly, trust: opts.trustKeys });
   const store = new CaseStore(dbFile, { readonly: opts.readonly, keyring });
   try {
-    const actor = opts.examiner ?? store.getCase()?.examiner ?? safeUserName();
+    const actor = opts.actor ?? opts.examiner ?? store.getCase()?.examiner ?? osUserActor();
     let info = store.getCase();
     if (!info) {
       // Another process may be creating it at this moment: check and insert under one lock.
@@ -87,10 +92,16 @@ export async function openCase(opts: OpenCaseOptions): Promise<OpenedCase> {
   }
 }
 
-function safeUserName(): string {
+/**
+ * The last resort when nobody named an examiner (CLI without --examiner on a case without
+ * one): the OS account, marked as such so the audit log never passes it off as a person's name.
+ */
+export function osUserActor(): string {
+  let name = 'unknown';
   try {
-    return userInfo().username || 'unknown';
+    name = userInfo().username || 'unknown';
   } catch {
-    return 'unknown';
+    // no account name available
   }
+  return `${name} (OS user)`;
 }

@@ -42,12 +42,15 @@ export class ClassifierEnsemble {
     return [...new Set(this.models.map((m) => m.ep))].join(',') || 'none';
   }
 
-  /** Scores 380×380 RGB canvases (prepareFace output) with every model: result[modelId][face]. */
-  async score(canvases: readonly Image8[], context: string): Promise<Map<string, FaceScore[]>> {
+  /**
+   * Scores 380×380 RGB canvases (prepareFace output) with every model: result[modelId][face].
+   * `batch` overrides the provider's batch size (model-major scoring batches stored crops).
+   */
+  async score(canvases: readonly Image8[], context: string, batch?: number): Promise<Map<string, FaceScore[]>> {
     const out = new Map<string, FaceScore[]>();
     for (const m of this.models) out.set(m.manifest.id, []);
     for (const m of this.models) {
-      const step = batchSize(m.ep);
+      const step = batch ?? batchSize(m.ep);
       for (let start = 0; start < canvases.length; start += step) {
         const batch = canvases.slice(start, start + step);
         const size = m.manifest.input.size;

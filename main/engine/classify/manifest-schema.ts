@@ -9,6 +9,7 @@
  * which only describes the model; the id, hashes and sources are Deepscan's to fill in.
  */
 import { DeepscanError } from '../util/errors.js';
+import { releaseCard } from './release.js';
 
 export const VARIANTS = ['b0', 'b1', 'b2', 'b3', 'b4', 'b5', 'b6', 'b7'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -158,10 +159,11 @@ export function checkInstalledManifest<T>(raw: unknown, file: string, dirName: s
   const c: Checker = new Checker(file);
   const fields = ['id', 'name', 'kind', 'architecture', 'input', 'output', 'onnxSha256', 'onnxBytes', 'sources', 'checkpoint', 'builderVersion', 'softwareVersion', 'createdAt'];
   // Unknown keys first, then the id (what a forged manifest most wants to change), then the rest.
-  const o = c.obj(raw, '', [], fields);
+  // card (issue 12) is optional: manifests written before it have none.
+  const o = c.obj(raw, '', [], [...fields, 'card']);
   const id = c.str(o.id, 'id', MODEL_ID_PATTERN, 'a content-derived model id');
   if (id !== dirName) c.fail('id', `is ${id} but the model folder is ${JSON.stringify(dirName)}`);
-  c.obj(raw, '', fields);
+  c.obj(raw, '', fields, ['card']);
   c.str(o.name, 'name', NAME_PATTERN, 'a name of 1–100 letters, digits, spaces or ._()+-');
   c.oneOf(o.kind, 'kind', ['deepfake-classifier'] as const);
   const arch = c.obj(o.architecture, 'architecture', ['family', 'variant', 'features', 'parameters', 'inputSize']);
@@ -194,8 +196,29 @@ export function checkInstalledManifest<T>(raw: unknown, file: string, dirName: s
     c.nullable(ck.bceBest, (b) => c.num(b, 'checkpoint.bceBest', -1e6, 1e6));
     return ck;
   });
+  if (o.card !== undefined) checkCard(c, o.card, variant);
   c.nullable(o.builderVersion, (x) => c.int(x, 'builderVersion', 1, 1000));
   c.str(o.softwareVersion, 'softwareVersion', /^[0-9A-Za-z.+-]{1,64}$/, 'a version string');
   c.str(o.createdAt, 'createdAt', ISO_TIME, 'an ISO-8601 UTC time');
   return raw as T;
+}
+
+/**
+ * A card is Deepscan's own text for a released B7: it must be exactly the card releaseCard()
+ * gives for its member's file name and this manifest's variant, so a hand-edited manifest
+ * cannot give an arbitrary model the published detector's card or claims.
+ */
+function checkCard(c: Checker, v: unknown, variant: string): void {
+  const card = c.obj(v, 'card', ['ensemble', 'member', 'source', 'licence', 'trainingData', 'inputSize', 'publishedAccuracy', 'knownLimits']);
+  const member = c.obj(card.member, 'card.member', ['fileName', 'seed', 'epoch']);
+  const fileName = c.str(member.fileName, 'card.member.fileName', FILE_NAME, 'a file name');
+  const expected = releaseCard(fileName, variant);
+  if (!expected) c.fail('card', `is only given to the released B7 checkpoints (got ${describe(fileName)} with architecture ${variant})`);
+  if (JSON.stringify(sortKeys(v)) !== JSON.stringify(sortKeys(expected))) c.fail('card', 'differs from the published release\'s card');
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (typeof v !== 'object' || v === null) return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Obj)[k])]));
 }

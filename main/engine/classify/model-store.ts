@@ -7,6 +7,7 @@ import { buildDeepfakeClassifierOnnx, DEFAULT_INPUT_SIZE } from './efficientnet/
 import { checkImportManifest, checkInstalledManifest, MODEL_ID_PATTERN, NAME_PATTERN, VARIANTS, type Variant } from './manifest-schema.js';
 import { MAX_MANIFEST_BYTES, MAX_MODEL_FILE_BYTES, readRegularFile } from './model-file.js';
 import { checkOnnxRuns, type OnnxContract } from './onnx-check.js';
+import { releaseCard, type ModelCard } from './release.js';
 import { parseTorchCheckpoint } from './torch/checkpoint.js';
 
 /**
@@ -48,6 +49,8 @@ export interface ModelManifest {
   builderVersion: number | null;
   softwareVersion: string;
   createdAt: string;
+  /** Present only for a released DFDC-winner B7 (release.ts); absent → a test model. */
+  card?: ModelCard;
 }
 
 export function modelsRoot(home: string): string {
@@ -210,7 +213,9 @@ export async function importModel(home: string, file: string, opts: { name?: str
   // The same ONNX bytes are the same model, whichever way they arrive.
   const { models } = await scanModels(home);
   const same = models.find((m) => m.onnxSha256 === onnxSha);
-  if (same) return { manifest: await addSource(root, same, source), created: false, loadCheckMs: null };
+  // Only for weights read from a checkpoint: an ONNX file's variant is its manifest's claim.
+  const card = claimed ? null : releaseCard(basename(file), variant);
+  if (same) return { manifest: await addSource(root, same, source, card), created: false, loadCheckMs: null };
 
   const id = claimed ? `onnx-${onnxSha.slice(0, 12)}` : `efficientnet-${variant}-${onnxSha.slice(0, 12)}`;
   const dir = installDir(root, id);
@@ -226,7 +231,7 @@ export async function importModel(home: string, file: string, opts: { name?: str
 
   const manifest: ModelManifest = {
     id, name: name ?? defaultName(file), ...partial, onnxSha256: onnxSha, onnxBytes: onnx.length, sources: [source],
-    softwareVersion: softwareVersion(), createdAt: now,
+    softwareVersion: softwareVersion(), createdAt: now, ...(card ? { card } : {}),
   };
   checkInstalledManifest(JSON.parse(JSON.stringify(manifest)), join(dir, 'manifest.json'), id, MAX_MODEL_FILE_BYTES);
   // Build the model folder aside, then rename: a crash never leaves a half-installed model.
@@ -239,7 +244,7 @@ export async function importModel(home: string, file: string, opts: { name?: str
     await rm(staging, { recursive: true, force: true });
     // Another import of the same model won the race: that one is installed.
     const winner = await readManifest(root, id).catch(() => null);
-    if (winner && winner.onnxSha256 === onnxSha) return { manifest: await addSource(root, winner, source), created: false, loadCheckMs };
+    if (winner && winner.onnxSha256 === onnxSha) return { manifest: await addSource(root, winner, source, card), created: false, loadCheckMs };
     throw new DeepscanError('file-unreadable', `${dir}: cannot install the model (${errorMessage(e)})`, { file: dir, cause: e });
   }
   return { manifest, created: true, loadCheckMs };
@@ -252,10 +257,12 @@ function installDir(root: string, id: string): string {
   return dir;
 }
 
-async function addSource(root: string, m: ModelManifest, source: ModelSource): Promise<ModelManifest> {
-  if (m.sources.some((s) => s.sha256 === source.sha256)) return m;
-  if (m.sources.length >= 64) return m; // the schema's bound; the model itself is unchanged
-  const next: ModelManifest = { ...m, sources: [...m.sources, source] };
+async function addSource(root: string, m: ModelManifest, source: ModelSource, card: ModelCard | null = null): Promise<ModelManifest> {
+  // A model installed before cards existed gets its card when its released file is imported again.
+  const addCard = card !== null && !m.card;
+  if (!addCard && m.sources.some((s) => s.sha256 === source.sha256)) return m;
+  const sources = m.sources.some((s) => s.sha256 === source.sha256) || m.sources.length >= 64 ? m.sources : [...m.sources, source];
+  const next: ModelManifest = { ...m, sources, ...(addCard ? { card } : {}) };
   const file = join(installDir(root, m.id), 'manifest.json');
   checkInstalledManifest(JSON.parse(JSON.stringify(next)), file, m.id, MAX_MODEL_FILE_BYTES);
   await writeJsonAtomic(file, next);

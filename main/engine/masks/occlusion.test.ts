@@ -128,8 +128,13 @@ describe('model attention (occlusion sensitivity)', () => {
         }] }],
       }, c.actor);
       const params = { patch: 96, stride: 96 };
-      const first = await computeAttentionHeatmap(c, 'clip.mp4', 0, 0, { params, ep: 'cpu' });
+      const estimates: number[] = [];
+      // CAM is the default; this graph has none (no global_pool → fc), so occlusion runs, with a note and its cost first.
+      const first = await computeAttentionHeatmap(c, 'clip.mp4', 0, 0, { params, ep: 'cpu', onEstimate: (n) => estimates.push(n) });
       expect(first.cached).toBe(false);
+      expect(first.method).toBe('occlusion');
+      expect(first.note).toMatch(/has no class activation map/);
+      expect(estimates).toEqual([17]);
       expect(first.label).toBe('model attention (occlusion sensitivity)');
       expect([first.gridWidth, first.gridHeight]).toEqual([4, 4]);
       const png = decodePng(first.png);

@@ -13,6 +13,7 @@
  * (the stride grows until the grid fits); canvases go to the ensemble in batches of `batch`.
  * The pipeline that computes and caches it for a stored face is pipeline/heatmap.ts.
  */
+import { colormap } from '../../../common/colormap.js';
 import type { FaceScore } from '../classify/ensemble.js';
 import { CLASSIFIER_INPUT_SIZE, IMAGENET_MEAN } from '../classify/preprocess.js';
 import type { Image8 } from '../image/image.js';
@@ -77,6 +78,18 @@ export function checkParams(p: Partial<OcclusionParams>): OcclusionParams {
   return q;
 }
 
+/** Patch origins per axis for a canvas side, the stride grown until the grid fits maxPositions. */
+export function occlusionPositions(size: number, p: OcclusionParams): { xs: number[]; stride: number; patch: number; count: number } {
+  const patch = Math.min(p.patch, size);
+  let stride = p.stride;
+  let xs = axisPositions(size, patch, stride);
+  while (xs.length * xs.length > p.maxPositions) {
+    stride++;
+    xs = axisPositions(size, patch, stride);
+  }
+  return { xs, stride, patch, count: xs.length * xs.length };
+}
+
 function fillColour(fill: OcclusionParams['fill']): [number, number, number] {
   return fill === 'imagenet-mean' ? (IMAGENET_MEAN.map((m) => Math.round(m * 255)) as [number, number, number]) : [fill, fill, fill];
 }
@@ -92,13 +105,7 @@ export async function occlusionMap(scorer: CanvasScorer, canvas: Image8, params:
   const p = checkParams(params);
   const size = canvas.width;
   if (canvas.height !== size || canvas.channels !== 3) throw new DeepscanError('invalid-argument', `occlusion needs a square RGB canvas (got ${canvas.width}×${canvas.height}×${canvas.channels})`);
-  const patch = Math.min(p.patch, size);
-  let stride = p.stride;
-  let xs = axisPositions(size, patch, stride);
-  while (xs.length * xs.length > p.maxPositions) {
-    stride++;
-    xs = axisPositions(size, patch, stride);
-  }
+  const { xs, stride, patch } = occlusionPositions(size, p);
   const ys = xs;
   const context = opts.context ?? 'attention';
   const base = await scorer.score([canvas], context);
@@ -149,7 +156,7 @@ export async function occlusionMap(scorer: CanvasScorer, canvas: Image8, params:
   return { params: p, stride, xs, ys, gridWidth: xs.length, gridHeight: ys.length, values, baseScore, heat, size };
 }
 
-/** A "hot" colour ramp (black-red-yellow-white) with alpha rising with attention (0 → transparent). */
+/** The perceptual colour map (common/colormap.ts) over 0…1, alpha rising with attention (0 → transparent). */
 export function heatToRgba(heat: Float32Array, width: number, height: number, region?: { x: number; y: number; width: number; height: number }, canvasWidth = width): Image8 {
   const r = region ?? { x: 0, y: 0, width, height };
   const out = new Uint8Array(r.width * r.height * 4);
@@ -158,9 +165,10 @@ export function heatToRgba(heat: Float32Array, width: number, height: number, re
     for (let x = 0; x < r.width; x++) {
       const t = heat[(r.y + y) * canvasWidth + r.x + x];
       const o = (y * r.width + x) * 4;
-      out[o] = Math.round(255 * clamp(3 * t));
-      out[o + 1] = Math.round(255 * clamp(3 * t - 1));
-      out[o + 2] = Math.round(255 * clamp(3 * t - 2));
+      const [red, green, blue] = colormap(clamp(t));
+      out[o] = red;
+      out[o + 1] = green;
+      out[o + 2] = blue;
       out[o + 3] = Math.round(200 * clamp(t));
     }
   }

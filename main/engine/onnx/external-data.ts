@@ -22,7 +22,7 @@ const DATA_LOCATION_EXTERNAL = 1;
 /** Nested graphs deeper than this are refused: real models nest If/Loop bodies a few levels. */
 const MAX_DEPTH = 32;
 
-interface PbField {
+export interface PbField {
   n: number;
   wire: number;
   /** Varint value (wire 0). */
@@ -31,8 +31,8 @@ interface PbField {
   bytes?: Uint8Array;
 }
 
-/** Iterates the top-level fields of one protobuf message; malformed input throws. */
-function* fields(buf: Uint8Array, what: string): Generator<PbField> {
+/** Iterates the top-level fields of one protobuf message; malformed input throws (also used by classify/cam-graph.ts). */
+export function* fields(buf: Uint8Array, what: string): Generator<PbField> {
   let pos = 0;
   const varint = (): bigint => {
     let result = 0n;

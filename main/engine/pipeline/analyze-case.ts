@@ -5,7 +5,7 @@ import { acquireAnalysisLock, isProcessAlive } from '../case/lock.js';
 import type { OpenedCase } from '../case/open-case.js';
 import type { Verdict } from '../classify/aggregate.js';
 import { ClassifierEnsemble } from '../classify/ensemble.js';
-import type { ExecutionProviderChoice } from '../classify/execution.js';
+import { cudaProviderInstalled, type ExecutionProvider, type ExecutionProviderChoice } from '../classify/execution.js';
 import { listModels } from '../classify/model-store.js';
 import type { MtcnnDetector } from '../faces/mtcnn.js';
 import { SEED_FACTOR, SEED_MIN_FACE, SEED_THRESHOLDS } from '../faces/seed-faces.js';
@@ -15,7 +15,8 @@ import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
 import type { EvidenceRecord, ModelResultRow, NewAnalysis } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 import { softwareVersion } from '../util/version.js';
-import { analyzeItem, rescoreStoredFaces, type ItemResult } from './analyze-item.js';
+import { analyzeItem, rescoreStoredFaces, verdictFor, type ItemResult } from './analyze-item.js';
+import { planScoring, scoreModelMajor } from './model-major.js';
 import { createPipelineContext } from './context.js';
 import { analysisKeys, DEFAULT_FRAMES, stageVersions } from './stages.js';
 
@@ -41,6 +42,11 @@ export interface AnalyzeOptions {
    * decode, before the re-hash). Production callers never set it.
    */
   hooks?: AnalyzeHooks;
+  /**
+   * Bytes the classifier sessions may take (default: from the free memory). An ensemble whose
+   * estimate exceeds it is scored model-major over the stored crops (pipeline/model-major.ts).
+   */
+  memoryBudget?: number;
 }
 
 export interface AnalyzeHooks {
@@ -100,11 +106,18 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
     await opts.hooks?.afterIngest?.();
     // The face detector runs on the CPU: its results must not depend on the machine.
     detector = await ctx.detector();
-    ensemble = modelIds.length ? await ClassifierEnsemble.load(c.home, modelIds, opts.ep ?? 'auto') : null;
-    const modelShas = Object.fromEntries((ensemble?.models ?? []).map((m) => [m.manifest.id, m.manifest.onnxSha256]));
-    for (const m of ensemble?.models ?? []) c.store.recordCaseModel(m.manifest.id, m.manifest.onnxSha256, m.manifest);
+    const plan = await planScoring(c.home, modelIds, opts.memoryBudget);
+    const modelMajor = plan.strategy === 'model-major';
+    ensemble = modelIds.length && !modelMajor ? await ClassifierEnsemble.load(c.home, modelIds, opts.ep ?? 'auto') : null;
+    const manifests = ensemble ? ensemble.models.map((m) => m.manifest) : modelIds.map((id) => installed.find((m) => m.id === id)!);
+    const modelShas = Object.fromEntries(manifests.map((m) => [m.id, m.onnxSha256]));
+    for (const m of manifests) c.store.recordCaseModel(m.id, m.onnxSha256, m);
     const { versions, keys, detectorInfo, params } = runSetup(frames, modelIds, modelShas, detectorShas);
-    const ep = ensemble ? ensemble.executionProviders : null;
+    // Model-major: the provider each session really used is recorded with the scores (replaceScores).
+    const ep = ensemble ? ensemble.executionProviders : modelMajor ? plannedProvider(opts.ep ?? 'auto') : null;
+    // Model-major: items are first stored with faces only (these keys), then scored model by model.
+    const facesOnly = runSetup(frames, [], {}, detectorShas);
+    const pending: { e: EvidenceRecord; base: { path: string; index: number; total: number }; fresh: boolean }[] = [];
     const runId = c.store.startRun({ params, softwareVersion: softwareVersion(), stageVersions: versions, executionProvider: ep, host: hostname(), pid: process.pid }, c.actor);
     const summary: AnalyzeSummary = { runId, status: 'completed', ingest, analyzed: 0, rescored: 0, skipped: 0, unreadable: 0, integrityFailed: 0, models: modelIds, executionProvider: ep, error: null };
     const items = c.store.listEvidence().filter((e) => e.kind !== 'other' && e.status !== 'not-media' && e.status !== 'integrity-failed' && e.sha256 !== null);
@@ -121,6 +134,10 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
           continue;
         }
         opts.onEvent?.({ type: 'item-started', ...base });
+        if (sameItem && current.facesKey === keys.facesKey && modelMajor) {
+          pending.push({ e, base, fresh: false });
+          continue;
+        }
         if (sameItem && current.facesKey === keys.facesKey) {
           const { scores, verdict } = await rescoreStoredFaces(c.store.listFaces(e.id), ensemble, e.relPath);
           c.store.replaceScores(current.id, {
@@ -153,10 +170,36 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
           continue;
         }
         // Computation is done; the write below is short and all-or-nothing.
+        if (modelMajor && result.status === 'analyzed') {
+          saveItemResult(c, { runId, keys: facesOnly.keys, params: facesOnly.params, versions, detectorInfo, modelShas: {} }, e, result, null);
+          pending.push({ e, base, fresh: true });
+          continue;
+        }
         saveItemResult(c, { runId, keys, params, versions, detectorInfo, modelShas }, e, result, ep);
         if (result.status === 'analyzed') summary.analyzed++;
         else summary.unreadable++;
         opts.onEvent?.({ type: 'item-finished', ...base, status: result.status, error: result.error, skipped: false, score: result.verdict?.score ?? null });
+      }
+      if (pending.length) {
+        const items = pending.map((p) => ({ key: p.e.id, faces: c.store.listFaces(p.e.id), context: p.e.relPath }));
+        const scored = await scoreModelMajor(c.home, modelIds, opts.ep ?? 'auto', items, {
+          signal: opts.signal,
+          // One progress line for the whole model-major pass (every pending item, model by model).
+          onProgress: (model, fraction) => opts.onEvent?.({ type: 'item-progress', path: `${items.length} item(s), model ${model}`, stage: 'scores', fraction, index: 0, total: 1 }),
+        });
+        summary.executionProvider = scored.executionProviders;
+        for (const [k, p] of pending.entries()) {
+          const faceScores = scored.scores.get(p.e.id)!;
+          const verdict = verdictFor(items[k].faces.map((f) => faceScores.get(f.id) ?? {}), modelIds);
+          const analysisId = c.store.getAnalysis(p.e.id)!.id;
+          c.store.replaceScores(analysisId, {
+            runId, paramsKey: keys.classifyKey, classifyKey: keys.classifyKey, params, stageVersions: versions, score: verdict.score,
+            scoreNote: verdict.note, executionProvider: scored.executionProviders, modelResults: modelRows(verdict, modelShas), faceScores,
+          }, c.actor);
+          if (p.fresh) summary.analyzed++;
+          else summary.rescored++;
+          opts.onEvent?.({ type: 'item-finished', ...p.base, status: 'analyzed', error: null, skipped: false, score: verdict.score });
+        }
       }
     } catch (err) {
       summary.status = isDeepscanError(err) && err.code === 'cancelled' ? 'cancelled' : 'failed';
@@ -201,4 +244,9 @@ export function modelRows(v: Verdict, shas: Record<string, string>): ModelResult
     const m = v.models[modelId];
     return { modelId, onnxSha256, value: m?.value ?? null, branch: m?.branch ?? null, faces: m?.faces ?? 0 };
   });
+}
+
+/** The provider a session will most likely get, for the run record before any session exists. */
+function plannedProvider(choice: ExecutionProviderChoice): ExecutionProvider {
+  return choice === 'auto' ? (cudaProviderInstalled() ? 'cuda' : 'cpu') : choice;
 }

@@ -177,8 +177,13 @@ function assignTracks(frames: NewFrame[]): void {
 
 /** The video's verdict from every face's scores (one entry per face, scored or not). */
 function verdictOf(faceScores: readonly Record<string, FaceScore>[], ensemble: ClassifierEnsemble | null): Verdict {
+  return verdictFor(faceScores, (ensemble?.models ?? []).map((m) => m.manifest.id));
+}
+
+/** The same verdict from model ids (the model-major path has no ensemble open). */
+export function verdictFor(faceScores: readonly Record<string, FaceScore>[], modelIds: readonly string[]): Verdict {
   const probs = new Map<string, number[]>();
-  for (const m of ensemble?.models ?? []) probs.set(m.manifest.id, []);
+  for (const id of modelIds) probs.set(id, []);
   for (const scores of faceScores) for (const [id, s] of Object.entries(scores)) probs.get(id)?.push(s.prob);
   return aggregate(probs, faceScores.length);
 }

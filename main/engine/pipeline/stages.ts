@@ -39,8 +39,9 @@ export const CLASSIFY_STAGE: StageInfo = {
 
 export const AGGREGATE_STAGE: StageInfo = {
   id: 'aggregate',
-  version: 1,
-  description: 'Per model: confident_strategy over all face probabilities of the video (t = 0.8); ensemble = mean of the per-model values; the same per track.',
+  // 2: seedScore beside the score: the reference's own cap (first frames × 4 − 1 faces, 127 at 32 frames).
+  version: 2,
+  description: 'Per model: confident_strategy over all face probabilities of the video (t = 0.8); ensemble = mean of the per-model values; the same per track. seedScore: the same over only the first frames × 4 − 1 faces in frame then detection order (127 at 32 frames), as the DFDC winner scores.',
 };
 
 export const PIPELINE_STAGES: readonly StageInfo[] = [FRAMES_STAGE, FACES_STAGE, TRACKS_STAGE, CLASSIFY_STAGE, AGGREGATE_STAGE];
@@ -55,8 +56,9 @@ export const COMPARE_STAGE: StageInfo = {
 /** Model attention (pipeline/heatmap.ts); its version is part of each cached heatmap's key. */
 export const HEATMAP_STAGE: StageInfo = {
   id: 'attention',
-  version: 1,
-  description: 'Occlusion sensitivity: a flat patch slides over the 380×380 classifier canvas; drop of the ensemble fake probability per position; mean over covering patches per pixel; positive part normalised.',
+  // v2: class activation map added as the default method; both drawn on the perceptual colour map.
+  version: 2,
+  description: 'Class activation map (default): Σ_c w_c·A_c + b of the last feature map per model, mean over models, bilinear onto the canvas, cut to the resized crop. Occlusion sensitivity (option): a flat patch slides over the 380×380 classifier canvas; drop of the ensemble fake probability per position; mean over covering patches per pixel; positive part normalised.',
 };
 
 /** Training-data export in the seed's layout (pipeline/dataset-export.ts). */

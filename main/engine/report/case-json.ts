@@ -1,5 +1,8 @@
 import { trackVerdicts } from '../classify/person-verdicts.js';
+import { cardOf, UNCARDED_LABEL } from '../classify/release.js';
+import { seedFramesOf, seedVerdict } from '../classify/seed-verdict.js';
 import type { CaseStore, StoredFace } from '../store/case-store.js';
+import { suspectComparisonEnergies } from '../store/comparison-energy.js';
 import { verifyCaseAudit } from '../store/verify-audit.js';
 import { SCHEMA_VERSION } from '../store/migrations.js';
 import { softwareVersion } from '../util/version.js';
@@ -63,9 +66,47 @@ export interface EvidenceJson {
   score: number | null;
   scoreNote: string | null;
   /** Per model: the confident_strategy value over all the video's faces and the branch that fired. */
-  models: Record<string, { value: number | null; branch: string | null; faces: number; onnxSha256: string }>;
+  models: Record<string, {
+    value: number | null; branch: string | null; faces: number; onnxSha256: string;
+    /** The model's name as installed. */
+    name: string;
+    /** The released ensemble the model belongs to (its model card), or null for a test model. */
+    ensemble: string | null;
+    /** "test model — not trained, scores meaningless" for a model without the release's card; null otherwise. */
+    label: string | null;
+  }>;
   /** Per person (face track): the same aggregation over that person's faces. */
   tracks: { id: number; score: number | null; faces: number; frames: number[] }[];
+  /**
+   * What the DFDC winner itself outputs for this video: only the first frames × 4 − 1 faces (127
+   * at 32 frames) in frame-then-detection order, per-model confident_strategy, mean over models.
+   * Derived from the stored face scores (so covered by their digests); null with seedNote saying why.
+   */
+  seedScore: number | null;
+  /** How many faces seedScore used. */
+  seedFaces: number;
+  seedNote: string | null;
+  /** Comparisons with known originals in which this item is the suspect, newest first; [] when none. */
+  comparisons: ComparisonJson[];
+}
+
+/**
+ * A comparison as a finding: difference energy (mean of the 1 − SSIM mask / 255) over all
+ * compared faces and per person of the suspect. Masks are matched to the suspect's faces of
+ * its current analysis by crop overlap (store/comparison-energy.ts).
+ */
+export interface ComparisonJson {
+  /** The original's path, relative to the case folder. */
+  reference: string;
+  referenceSha256: string;
+  /** Reference frame index = suspect frame index + offset. */
+  offset: number;
+  /** Frames compared. */
+  frames: number;
+  /** Mean over all compared faces; null when no face was compared. */
+  energy: number | null;
+  /** Per person (track id as in `tracks`), highest energy first. */
+  tracks: { track: number; energy: number; faces: number }[];
 }
 
 export interface FrameJson {
@@ -98,6 +139,7 @@ export function buildCaseJson(store: CaseStore): CaseJson {
   const audit = verifyCaseAudit(store.db, { trustedKeyIds: store.keyring?.trustedKeyIds });
   const runs = store.listRuns();
   const last = runs[runs.length - 1];
+  const manifests = new Map(store.caseModels().map((m) => [m.id, m.manifest]));
   return {
     case: {
       id: info.id, name: info.name, number: info.number, examiner: info.examiner, folder: info.folder, createdAt: info.createdAt,
@@ -127,11 +169,31 @@ export function buildCaseJson(store: CaseStore): CaseJson {
         })),
         score: analyzed ? analysis.score : null,
         scoreNote: analyzed ? analysis.scoreNote : null,
-        models: Object.fromEntries(modelRows.map((m) => [m.modelId, { value: m.value, branch: m.branch, faces: m.faces, onnxSha256: m.onnxSha256 }])),
+        models: Object.fromEntries(modelRows.map((m) => [m.modelId, {
+          value: m.value, branch: m.branch, faces: m.faces, onnxSha256: m.onnxSha256,
+          name: modelName(manifests.get(m.modelId), m.modelId), ensemble: cardOf(manifests.get(m.modelId))?.ensemble ?? null,
+          label: cardOf(manifests.get(m.modelId)) ? null : UNCARDED_LABEL,
+        }])),
         tracks: analyzed ? trackVerdicts(faces, scores, modelRows.map((m) => m.modelId)) : [],
+        ...seedJson(analyzed ? { faces, scores, modelIds: modelRows.map((m) => m.modelId), params: analysis.params } : null),
+        comparisons: suspectComparisonEnergies(store, e.id).map((c) => ({
+          reference: c.referencePath, referenceSha256: c.referenceSha256, offset: c.offset, frames: c.frames, energy: c.energy,
+          tracks: c.tracks.map((t) => ({ track: t.track, energy: t.energy, faces: t.faces })),
+        })),
       };
     }),
   };
+}
+
+function seedJson(a: { faces: StoredFace[]; scores: Map<number, ScoreMap>; modelIds: string[]; params: unknown } | null): Pick<EvidenceJson, 'seedScore' | 'seedFaces' | 'seedNote'> {
+  if (!a) return { seedScore: null, seedFaces: 0, seedNote: 'not analysed' };
+  const v = seedVerdict(a.faces, a.scores, a.modelIds, seedFramesOf(a.params));
+  return { seedScore: v.seedScore, seedFaces: v.seedFaces, seedNote: v.seedNote };
+}
+
+function modelName(manifest: unknown, id: string): string {
+  const name = (manifest as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.length > 0 ? name : id;
 }
 
 type ScoreMap = Record<string, { logit: number; prob: number }>;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AnalysisRequest, DeepscanApi, OpenCaseRequest, ReviewRequest, TaskEvent, TaskInfo } from '../../../common/api.js';
+import type { AnalysisRequest, CaseDetailsRequest, DeepscanApi, OpenCaseRequest, ReviewQueueFilter, ReviewRequest, TaskEvent, TaskInfo } from '../../../common/api.js';
 import { openCase, resolveEvidenceFolder, type OpenedCase } from '../case/open-case.js';
 import { deepscanHome } from '../case/workspace.js';
 import { analyzeCase } from '../pipeline/analyze-case.js';
@@ -13,7 +13,10 @@ import { guard } from './common.js';
 import { caseConnections } from './connections.js';
 import { evidenceRows } from './evidence.js';
 import { importModelInfo, listModelInfos } from './models.js';
-import { reviewQueue, submitReview } from './reviews.js';
+import { ensembleModels } from '../classify/model-folder.js';
+import { getCategoryLabels, reviewQueue, submitReview, undoLastReview, updateCategoryLabel } from './reviews.js';
+import { listComparisonInfos } from './comparisons.js';
+import { examinerFor, updateCaseDetails } from './examiner.js';
 import { faceCropUrl, framePreviewUrl, videoDetail } from './video.js';
 import { compareVideos, computeFaceHeatmap, faceOverlays } from './overlays.js';
 import { exportCaseReport } from './report.js';
@@ -56,10 +59,14 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
     return info.folder;
   };
 
-  /** Operations that need the evidence folder (they verify hashes, decode or re-hash). */
-  async function withOpenCase<T>(caseId: string, fn: (c: OpenedCase) => Promise<T>): Promise<T> {
+  /**
+   * Operations that need the evidence folder (they verify hashes, decode or re-hash). They
+   * write, so they act as the examiner given, else the case's, and are refused without one.
+   */
+  async function withOpenCase<T>(caseId: string, fn: (c: OpenedCase) => Promise<T>, examiner?: string): Promise<T> {
     if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
-    const c = await openCase({ folder: caseFolder(caseId), home, mustExist: true });
+    const actor = examinerFor(connections.writer(caseId), examiner);
+    const c = await openCase({ folder: caseFolder(caseId), home, mustExist: true, actor });
     try {
       return await fn(c);
     } finally {
@@ -99,9 +106,13 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
 
     getFaceCrop: (caseId: string, faceId: number) => read(caseId, (store) => faceCropUrl(store, faceId)),
 
-    getReviewQueue: (caseId: string, threshold?: number) => read(caseId, (store) => reviewQueue(store, threshold ?? 0.5)),
+    getReviewQueue: (caseId: string, threshold?: number, filter?: ReviewQueueFilter) => read(caseId, (store) => reviewQueue(store, threshold ?? 0.5, filter ?? {})),
 
-    submitReview: (req: ReviewRequest) => guard(() => submitReview(connections.writer(req.caseId), req)),
+    submitReview: (req: ReviewRequest) => guard(() => {
+      const store = connections.writer(req.caseId);
+      examinerFor(store, req.examiner); // a case without an examiner remembers this one
+      return submitReview(store, req);
+    }),
 
     listModels: () => guard(() => listModelInfos(home)),
 
@@ -111,22 +122,44 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
 
     getFaceOverlays: (caseId: string, faceId: number) => read(caseId, (store) => faceOverlays(store, faceId)),
 
-    computeHeatmap: (caseId: string, faceId: number) =>
+    computeHeatmap: (caseId: string, faceId: number, examiner?: string) =>
       guard(() => withOpenCase(caseId, async (c) => {
         await computeFaceHeatmap(c, faceId);
         return faceOverlays(c.store, faceId);
-      })),
+      }, examiner)),
 
-    compareVideos: (caseId: string, suspectEvidenceId: number, referenceEvidenceId: number, offset?: number) =>
-      guard(() => withOpenCase(caseId, (c) => compareVideos(c, suspectEvidenceId, referenceEvidenceId, offset ?? 0))),
+    compareVideos: (caseId: string, suspectEvidenceId: number, referenceEvidenceId: number, offset?: number, examiner?: string) =>
+      guard(() => withOpenCase(caseId, (c) => compareVideos(c, suspectEvidenceId, referenceEvidenceId, offset ?? 0), examiner)),
 
-    exportReport: (caseId: string, examiner?: string) => guard(() => withOpenCase(caseId, (c) => exportCaseReport(c, examiner))),
+    listComparisons: (caseId: string, evidenceId: number) => read(caseId, (store) => listComparisonInfos(store, evidenceId)),
+
+    exportReport: (caseId: string, examiner?: string) => guard(() => withOpenCase(caseId, (c) => exportCaseReport(c, examiner), examiner)),
+
+    updateCaseDetails: (caseId: string, details: CaseDetailsRequest, examiner: string) =>
+      guard(() => updateCaseDetails(connections.writer(caseId), details, examiner)),
+
+    undoLastReview: (caseId: string, examiner: string, face?: { evidenceId: number; frameIndex: number; faceNo: number }) =>
+      guard(() => {
+        const store = connections.writer(caseId);
+        return undoLastReview(store, examinerFor(store, examiner), face);
+      }),
+
+    getCategoryLabels: (caseId: string) => read(caseId, getCategoryLabels),
+
+    setCategoryLabel: (caseId: string, category: number, label: string | null, examiner: string) =>
+      guard(() => {
+        const store = connections.writer(caseId);
+        return updateCategoryLabel(store, category, label, examinerFor(store, examiner));
+      }),
 
     startAnalysis: (req: AnalysisRequest) =>
       guard(async () => {
         if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
         // A missing evidence folder is reported now rather than as a failed task.
         const folder = await resolveEvidenceFolder(caseFolder(req.caseId));
+        const actor = examinerFor(connections.writer(req.caseId), req.examiner);
+        // A named ensemble with no installed member is refused now, not as a failed task.
+        const models = req.ensemble ? (await ensembleModels(home, req.ensemble)).models.map((m) => m.id) : undefined;
         if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
         const taskId = randomUUID();
         const controller = new AbortController();
@@ -135,9 +168,10 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
         const done = (async () => {
           let c: OpenedCase | null = null;
           try {
-            c = await openCase({ folder, home });
+            c = await openCase({ folder, home, actor });
             const result = await analyzeCase(c, {
               frames: req.frames,
+              models,
               signal: controller.signal,
               onEvent: (e) => {
                 if (e.type === 'run-started') emit({ type: 'task-started', taskId, caseId: req.caseId, total: e.total });

@@ -6,6 +6,7 @@ export function modelInfo(m: ModelManifest): ModelInfo {
     id: m.id, name: m.name, architecture: `${m.architecture.family}-${m.architecture.variant}`, inputSize: m.input.size,
     parameters: m.architecture.parameters, onnxSha256: m.onnxSha256,
     sources: m.sources.map((s) => ({ fileName: s.fileName, sha256: s.sha256, format: s.format })), createdAt: m.createdAt,
+    card: m.card ?? null,
   };
 }
 

@@ -11,6 +11,10 @@ import type { CaseSummary, EvidenceRow, TaskEvent, VideoDetail } from '../../../
 import type { Result } from '../../../common/result.js';
 import { FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO, FIXTURES, tempDir } from '../../../test/helpers/paths.js';
 import { createWorkstationService, type WorkstationService } from './index.js';
+import { execFileSync } from 'node:child_process';
+import { formatEnergy, personLabel } from '../../../common/format.js';
+import { buildCaseJson } from '../report/case-json.js';
+import { openCaseStore } from './common.js';
 
 function value<T>(r: Result<T>): T {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
@@ -89,6 +93,26 @@ describe('comparison with the known original', () => {
     }
   });
 
+  it('names the swapped person by difference energy: per person in the API, the video view and the --json export', async () => {
+    const ids = (p: string) => rows.find((r) => r.path === p)!.id;
+    const middle = [...swap.frames[0].faces].sort((a, b) => a.box[0] - b.box[0])[1];
+    expect(middle.track).not.toBeNull();
+    const [cmp] = value(await service.listComparisons(caseInfo.id, ids('suspect.mp4')));
+    expect(cmp).toMatchObject({ reference: 'original.mp4', referenceSha256: rows.find((r) => r.path === 'original.mp4')!.sha256, frames: 2, faces: 6, unmatchedFaces: 0 });
+    expect(cmp.tracks).toHaveLength(3);
+    expect(cmp.tracks[0].track).toBe(middle.track);
+    expect(cmp.tracks[0].energy).toBeGreaterThan(3 * Math.max(cmp.tracks[1].energy, cmp.tracks[2].energy));
+    const detail = value(await service.getVideo(caseInfo.id, ids('suspect.mp4')));
+    expect(detail.tracks.find((t) => t.id === middle.track)?.energy).toBe(cmp.tracks[0].energy);
+    const store = openCaseStore(join(work, 'home'), caseInfo.id, 'read');
+    try {
+      const json = buildCaseJson(store).evidence.find((e) => e.path === 'suspect.mp4')!;
+      expect(json.comparisons[0].tracks[0]).toEqual({ track: middle.track, energy: cmp.tracks[0].energy, faces: 2 });
+    } finally {
+      store.close();
+    }
+  });
+
   it('refuses to compare a video with itself', async () => {
     const id = rows.find((r) => r.path === 'suspect.mp4')!.id;
     const r = await service.compareVideos(caseInfo.id, id, id);
@@ -100,7 +124,9 @@ describe('model attention', () => {
   it('is computed on demand, cached, and labelled as model attention', async () => {
     const face = swap.frames[0].faces[0];
     const o = value(await service.computeHeatmap(caseInfo.id, face.id));
-    expect(o.heatmap).toMatchObject({ label: 'model attention (occlusion sensitivity)' });
+    // The installed B0 was built by Deepscan, so the default method is its class activation map.
+    expect(o.heatmap).toMatchObject({ label: 'model attention (class activation map)', method: 'cam', scale: { unit: 'logit' } });
+    expect(o.heatmap!.scale.max).toBeGreaterThan(o.heatmap!.scale.min);
     expect(o.heatmap!.dataUrl).toMatch(/^data:image\/png;base64,/);
     expect(o.heatmap!.models).toHaveLength(1);
     const again = value(await service.getFaceOverlays(caseInfo.id, face.id));
@@ -122,5 +148,16 @@ describe('report export', () => {
     const last = audit.items[audit.items.length - 1];
     expect(last.action).toBe('report-generated');
     expect(JSON.stringify(last.details)).toContain(r.sha256);
+    // The comparison as a finding: the swapped person's energy, the original's hash and its masks.
+    const suspectId = rows.find((x) => x.path === 'suspect.mp4')!.id;
+    const [cmp] = value(await service.listComparisons(caseInfo.id, suspectId));
+    const text = execFileSync('pdftotext', [r.file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+    expect(text).toContain('Comparison with a known original');
+    expect(text).toContain(cmp.referenceSha256);
+    const top = cmp.tracks[0];
+    expect(text).toContain(`${personLabel(top.track)} ${formatEnergy(top.energy)}`);
+    expect(text).toContain('Highest-energy faces');
+    expect(text).toMatch(new RegExp(`${personLabel(top.track)} · frame \\d+ of 2 \\(index \\d+\\) · face \\d · energy ${formatEnergy(top.maxEnergy).replace('.', '\\.')}`));
+    expect(text).toContain('(1 − SSIM)');
   });
 });

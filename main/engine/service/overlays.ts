@@ -1,11 +1,12 @@
 import type { ComparisonSummary, FaceOverlays } from '../../../common/api.js';
 import type { OpenedCase } from '../case/open-case.js';
 import { compareWithReference } from '../pipeline/compare.js';
-import { ATTENTION_LABEL } from '../masks/occlusion.js';
+import { describeHeatmap } from '../masks/attention-info.js';
 import { computeAttentionHeatmap } from '../pipeline/heatmap.js';
 import type { CaseStore } from '../store/case-store.js';
 import { faceRef as findFaceRef, type FaceRef } from '../store/evidence-repo.js';
 import { latestFaceHeatmap, latestFrameMasks, type SuspectFrameMask } from '../store/masks.js';
+import { comparisonEnergy } from '../store/comparison-energy.js';
 import { iou } from '../faces/tracks.js';
 import { DeepscanError } from '../util/errors.js';
 import { dataUrl } from './common.js';
@@ -33,7 +34,7 @@ export function faceOverlays(store: CaseStore, faceId: number): FaceOverlays {
       dataUrl: dataUrl('image/png', best.mask.maskPng), energy: best.mask.energy, crop: best.mask.crop,
       referencePath: best.mask.referencePath, referenceFrameIndex: best.mask.referenceFrameIndex,
     } : null,
-    heatmap: heat ? { dataUrl: dataUrl('image/png', heat.heatmapPng), label: ATTENTION_LABEL, baseScore: heat.baseScore, models: heat.models, createdAt: heat.createdAt } : null,
+    heatmap: heat ? { dataUrl: dataUrl('image/png', heat.heatmapPng), ...describeHeatmap(heat.params, heat.values), baseScore: heat.baseScore, models: heat.models, createdAt: heat.createdAt } : null,
   };
 }
 
@@ -54,5 +55,6 @@ export async function compareVideos(c: OpenedCase, suspectEvidenceId: number, re
   return {
     comparisonId: r.comparisonId, suspectPath: r.suspect.path, referencePath: r.reference.path, offset: r.offset, frames: r.frames.length,
     faces: r.frames.reduce((n, fr) => n + fr.faces.length, 0), meanEnergy: r.meanEnergy,
+    tracks: comparisonEnergy(c.store, r.comparisonId)?.tracks ?? [],
   };
 }

@@ -130,6 +130,19 @@ describe('getVideo', () => {
     });
   });
 
+  it('gives the seed-exact score beside the score, and labels the uncarded B0 fixture a test model (issue 12)', () => {
+    const store = new CaseStore(caseDbPath(home, summary.id), { readonly: true });
+    const json = buildCaseJson(store).evidence.find((e) => e.path === 'three_faces.mp4')!;
+    store.close();
+    // 6 faces, well under the reference's 127: the winner would have used them all, so the two agree.
+    expect(json).toMatchObject({ seedFaces: 6, seedNote: null });
+    expect(json.seedScore).toBeCloseTo(json.score!, 12);
+    expect(video.seed).toEqual({ score: json.seedScore, faces: 6, note: null, totalFaces: 6 });
+    const [id] = Object.keys(json.models);
+    expect(json.models[id]).toMatchObject({ name: 'dfdc_b0_seed7', ensemble: null, label: 'test model — not trained, scores meaningless' });
+    expect(video.models[0].label).toBe('test model — not trained, scores meaningless');
+  });
+
   it('returns an empty detail for an item that was not analysed, and refuses unknown items', async () => {
     const notes = evidence.find((e) => e.path === 'notes.txt')!;
     const d = value(await service.getVideo(summary.id, notes.id));

@@ -1,11 +1,15 @@
 import type { FaceInfo, FrameInfo, ModelOutcome, ReviewInfo, VideoDetail } from '../../../common/api.js';
 import { trackVerdicts } from '../classify/person-verdicts.js';
+import { cardOf, UNCARDED_LABEL } from '../classify/release.js';
+import { seedFramesOf, seedVerdict } from '../classify/seed-verdict.js';
 import type { CaseStore } from '../store/case-store.js';
 import { faceCrop, listFacesLean } from '../store/evidence-repo.js';
 import { currentReviews, reviewKey, type ReviewRecord } from '../store/reviews.js';
 import { DeepscanError } from '../util/errors.js';
 import { dataUrl } from './common.js';
+import { listComparisonInfos, reviewState } from './comparisons.js';
 import { evidenceRow } from './evidence.js';
+import { latestFaceEnergies } from '../store/comparison-energy.js';
 
 export function reviewInfo(r: ReviewRecord | null | undefined): ReviewInfo | null {
   return r ? { decision: r.decision, category: r.category, note: r.note, examiner: r.examiner, at: r.createdAt } : null;
@@ -35,6 +39,8 @@ export function videoDetail(store: CaseStore, evidenceId: number): VideoDetail {
   const modelRows = analysis ? store.modelResults(analysis.id) : [];
   const reviews = currentReviews(store, evidenceId);
   const manifests = new Map(store.caseModels().map((m) => [m.id, m.manifest]));
+  const comparisons = listComparisonInfos(store, evidenceId);
+  const energies = latestFaceEnergies(store, evidenceId);
 
   const facesByFrame = new Map<number, FaceInfo[]>();
   for (const f of faces) {
@@ -42,7 +48,9 @@ export function videoDetail(store: CaseStore, evidenceId: number): VideoDetail {
     const info: FaceInfo = {
       id: f.id, faceNo: f.faceNo, box: f.box, detector: { box: f.detBox, prob: f.detProb }, landmarks: f.landmarks, crop: f.crop, track: f.track,
       predictions, ensemble: faceEnsemble(predictions), review: reviewInfo(reviews.get(reviewKey(f.frameIndex, f.faceNo))),
+      energy: energies.get(f.id) ?? null,
     };
+    info.reviewState = reviewState(info.review);
     const list = facesByFrame.get(f.frameId) ?? [];
     list.push(info);
     facesByFrame.set(f.frameId, list);
@@ -53,14 +61,21 @@ export function videoDetail(store: CaseStore, evidenceId: number): VideoDetail {
   const models: ModelOutcome[] = modelRows.map((m) => ({
     id: m.modelId, name: modelName(manifests.get(m.modelId), m.modelId), onnxSha256: m.onnxSha256, value: m.value,
     branch: m.branch !== null && BRANCHES.has(m.branch) ? (m.branch as ModelOutcome['branch']) : null, faces: m.faces,
+    // A model without the release's card is a test model wherever it is shown (issue 12).
+    label: cardOf(manifests.get(m.modelId)) ? null : UNCARDED_LABEL,
   }));
+  const seed = analyzed ? seedVerdict(faces, scores, modelRows.map((m) => m.modelId), seedFramesOf(analysis.params)) : null;
   return {
     evidence,
+    seed: seed ? { score: seed.seedScore, faces: seed.seedFaces, note: seed.seedNote, totalFaces: faces.length } : null,
     score: analyzed ? analysis.score : null,
     scoreNote: analyzed ? analysis.scoreNote : analysis ? analysis.error : null,
     models,
-    tracks: analyzed ? trackVerdicts(faces, scores, modelRows.map((m) => m.modelId)) : [],
+    tracks: analyzed ? trackVerdicts(faces, scores, modelRows.map((m) => m.modelId))
+      // energy only once compared (absent otherwise, so the tracks stay those of the JSON export).
+      .map((t) => (comparisons.length ? { ...t, energy: comparisons[0].tracks.find((x) => x.track === t.id)?.energy ?? null } : t)) : [],
     frames: frameInfos,
+    comparisons,
     analysis: analysis ? {
       run: analysis.runId, completedAt: analysis.completedAt, executionProvider: analysis.executionProvider, params: analysis.params, stageVersions: analysis.stageVersions,
     } : null,

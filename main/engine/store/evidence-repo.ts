@@ -10,7 +10,7 @@ export interface EvidenceRollups {
   frames: Map<number, number>;
   faces: Map<number, number>;
   scores: Map<number, number | null>;
-  /** Faces whose current review holds a decision or a category. */
+  /** Faces whose current review holds a decision (a note or category alone does not count). */
   reviewed: Map<number, number>;
   warnings: Map<number, AnalysisWarning[]>;
 }
@@ -26,7 +26,7 @@ export function evidenceRollups(store: CaseStore): EvidenceRollups {
   const reviewed = store.prepare(
     `SELECT r.evidence_id AS id, COUNT(*) AS n FROM reviews r
      WHERE r.id = (SELECT max(id) FROM reviews x WHERE x.evidence_id = r.evidence_id AND x.frame_index = r.frame_index AND x.face_no = r.face_no)
-       AND (r.decision IS NOT NULL OR r.category IS NOT NULL)
+       AND r.decision IS NOT NULL -- a note or category alone is not a review (issue 13)
      GROUP BY r.evidence_id`,
   ).all() as { id: number; n: number }[];
   return {

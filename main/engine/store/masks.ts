@@ -7,6 +7,7 @@
 import { appendAudit } from './audit.js';
 import { comparisonDigest, heatmapDigest } from './result-digest.js';
 import type { Box4, CaseStore } from './case-store.js';
+import { comparisonEnergy } from './comparison-energy.js';
 
 type Row = Record<string, unknown>;
 
@@ -76,6 +77,8 @@ export function saveComparison(store: CaseStore, c: NewComparison, actor: string
       suspect: { evidenceId: c.suspectEvidenceId, sha256: c.suspectSha256 },
       reference: { evidenceId: c.referenceEvidenceId, sha256: c.referenceSha256 },
       frameOffset: c.frameOffset, stageVersion: c.stageVersion, masks: c.masks.length, ...(c.auditDetails ?? {}),
+      // Per person as the suspect's analysis stood when compared (the views re-derive it, see comparison-energy.ts).
+      tracks: (comparisonEnergy(store, id)?.tracks ?? []).map((t) => ({ track: t.track, energy: t.energy, faces: t.faces })),
       results: comparisonDigest(store.db, id),
     });
     return id;
@@ -238,4 +241,10 @@ export function saveHeatmap(store: CaseStore, h: Omit<HeatmapRecord, 'id' | 'cre
     });
     return id;
   });
+}
+
+/** The stored PNG of one mask (by face_masks id); null when there is none. */
+export function maskPngById(store: CaseStore, maskId: number): Buffer | null {
+  const r = store.prepare('SELECT mask_png FROM face_masks WHERE id = ?').get(maskId) as { mask_png: Buffer } | undefined;
+  return r?.mask_png ?? null;
 }

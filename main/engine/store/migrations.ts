@@ -326,6 +326,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'review undo, category labels per case',
+    sql: `
+      -- An undo is a new review row restoring the state before the row it undoes (never a
+      -- deletion); undoes names that row. NULL on ordinary reviews.
+      ALTER TABLE reviews ADD COLUMN undoes INTEGER REFERENCES reviews(id);
+      -- The examiner's labels of the 0–5 review categories for this case; a category without a
+      -- row (or with label NULL, a reset) shows its default. Rows are updated, never deleted, so
+      -- the audit entry of the latest change always covers the table.
+      CREATE TABLE category_labels (
+        category INTEGER PRIMARY KEY CHECK (category BETWEEN 0 AND 5),
+        label TEXT,
+        examiner TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -142,14 +142,33 @@ export function reviewScope(id: number): string {
 }
 
 export function reviewDigest(db: CaseDb, reviewId: number): ResultDigest | null {
+  const undo = hasColumn(db, 'reviews', 'undoes');
   const r = stmt(db,
-    `SELECT e.rel_path AS path, r.evidence_sha256, r.faces_key, r.frame_index, r.face_no, r.decision, r.category, r.note, r.examiner, r.created_at
+    `SELECT e.rel_path AS path, r.evidence_sha256, r.faces_key, r.frame_index, r.face_no, r.decision, r.category, r.note, r.examiner, r.created_at${undo ? ', r.undoes' : ''}
        FROM reviews r LEFT JOIN evidence e ON e.id = r.evidence_id WHERE r.id = ?`,
   ).get(reviewId) as Row | undefined;
   if (!r) return null;
+  // undoes (migration 8) enters the row only when set, so reviews written before keep their digests.
+  if (r.undoes === null || r.undoes === undefined) delete r.undoes;
   const rows = new Map<string, string>();
   put(rows, 'reviews row', r);
   return finish(reviewScope(reviewId), rows);
+}
+
+function hasColumn(db: CaseDb, table: string, column: string): boolean {
+  return (stmt(db, `SELECT 1 FROM pragma_table_info('${table}') WHERE name = ?`).get(column) as unknown) !== undefined;
+}
+
+export const CATEGORY_LABELS_SCOPE = 'category labels';
+
+/** The case's category labels as one result set (rows are updated, never deleted). */
+export function categoryLabelsDigest(db: CaseDb): ResultDigest | null {
+  if (!(stmt(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'category_labels'").get() as unknown)) return null;
+  const labels = stmt(db, 'SELECT category, label, examiner, updated_at FROM category_labels ORDER BY category').all() as Row[];
+  if (!labels.length) return null;
+  const rows = new Map<string, string>();
+  for (const l of labels) put(rows, `category_labels row of category ${l.category as number}`, l);
+  return finish(CATEGORY_LABELS_SCOPE, rows);
 }
 
 function comparisonScopeOf(r: Row): string {
@@ -198,6 +217,8 @@ export function currentResults(db: CaseDb): ResultDigest[] {
   for (const id of ids('SELECT id FROM reviews ORDER BY id')) out.push(reviewDigest(db, id)!);
   for (const id of ids('SELECT id FROM comparisons ORDER BY id')) out.push(comparisonDigest(db, id)!);
   for (const id of ids('SELECT id FROM heatmaps ORDER BY id')) out.push(heatmapDigest(db, id)!);
+  const labels = categoryLabelsDigest(db);
+  if (labels) out.push(labels);
   return out;
 }
 

@@ -62,7 +62,9 @@ describe('reviews', () => {
     expect(last).toMatchObject({ actor: 'E. Examiner', action: 'review', at: '2026-11-24T10:00:00Z' });
     // The entry names the review row and carries the digest of that row as stored.
     expect(last.details).toEqual({
-      examiner: 'E. Examiner', path: 'a/clip.mp4', sha256: 'ab'.repeat(32), frame: 9, face: 1, decision: 'fake', category: 2, note: 'n',
+      examiner: 'E. Examiner', path: 'a/clip.mp4', evidenceId, sha256: 'ab'.repeat(32), frame: 9, face: 1, decision: 'fake', category: 2, note: 'n',
+      // The ids the views name the face with (faceLabel): track, sample number, frames sampled.
+      track: 0, sampleNo: 1, sampledFrames: 2,
       review: r.id, results: reviewDigest(store.db, r.id),
     });
     expect((last.details as { results: { scope: string } }).results.scope).toBe(`review ${r.id}`);

@@ -110,13 +110,15 @@ export interface FlaggedFace {
 }
 
 /** Faces with an ensemble probability of at least `threshold`, highest first; ties by path, frame, face so the order is stable. */
-export function flaggedFaces(store: CaseStore, threshold: number): FlaggedFace[] {
+export function flaggedFaces(store: CaseStore, threshold: number, where: { evidenceId?: number; track?: number } = {}): FlaggedFace[] {
+  // Optional filters as "@x IS NULL OR …" so one prepared statement serves every combination.
   const rows = store.prepare(
     `SELECT f.id AS face_id, f.face_no, f.track, fr.id AS frame_id, fr.frame_index, e.id AS evidence_id, e.rel_path, AVG(s.prob) AS ensemble
      FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id JOIN face_scores s ON s.face_id = f.id
-     GROUP BY f.id HAVING AVG(s.prob) >= ?
+     WHERE (@evidence IS NULL OR f.evidence_id = @evidence) AND (@track IS NULL OR f.track = @track)
+     GROUP BY f.id HAVING AVG(s.prob) >= @threshold
      ORDER BY ensemble DESC, e.rel_path, fr.frame_index, f.face_no`,
-  ).all(threshold) as { face_id: number; face_no: number; track: number | null; frame_id: number; frame_index: number; evidence_id: number; rel_path: string; ensemble: number }[];
+  ).all({ evidence: where.evidenceId ?? null, track: where.track ?? null, threshold }) as { face_id: number; face_no: number; track: number | null; frame_id: number; frame_index: number; evidence_id: number; rel_path: string; ensemble: number }[];
   return rows.map((r) => ({
     faceId: r.face_id, faceNo: r.face_no, track: r.track, frameId: r.frame_id, frameIndex: r.frame_index, evidenceId: r.evidence_id, path: r.rel_path, ensemble: r.ensemble,
   }));
@@ -139,9 +141,11 @@ export function addReview(store: CaseStore, r: NewReview, at = new Date().toISOS
     const ev = store.getEvidence(r.evidenceId);
     if (!ev) throw new DeepscanError('invalid-argument', `no evidence ${r.evidenceId} in this case`);
     const face = store.prepare(
-      `SELECT a.evidence_sha256 AS sha, a.faces_key AS faces_key FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN analyses a ON a.id = f.analysis_id
+      `SELECT a.evidence_sha256 AS sha, a.faces_key AS faces_key, f.track, fr.sample_no,
+              (SELECT count(*) FROM frames x WHERE x.analysis_id = a.id) AS sampled
+         FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN analyses a ON a.id = f.analysis_id
        WHERE f.evidence_id = ? AND fr.frame_index = ? AND f.face_no = ?`,
-    ).get(r.evidenceId, r.frameIndex, r.faceNo) as { sha: string; faces_key: string | null } | undefined;
+    ).get(r.evidenceId, r.frameIndex, r.faceNo) as { sha: string; faces_key: string | null; track: number | null; sample_no: number; sampled: number } | undefined;
     if (!face) {
       throw new DeepscanError('invalid-argument', `${ev.relPath} has no face ${r.faceNo} in frame ${r.frameIndex} in its current analysis`, { file: ev.relPath });
     }
@@ -151,12 +155,50 @@ export function addReview(store: CaseStore, r: NewReview, at = new Date().toISOS
     ).run(r.evidenceId, sha, face.faces_key, r.frameIndex, r.faceNo, r.decision, r.category, r.note, r.examiner, at);
     const reviewId = Number(info.lastInsertRowid);
     appendAudit(store.db, r.examiner, 'review', {
-      examiner: r.examiner, path: ev.relPath, sha256: sha, frame: r.frameIndex, face: r.faceNo, decision: r.decision, category: r.category, note: r.note,
+      // Ids as stored (0-based track, sample and face); the views name the face with common/format.ts faceLabel.
+      examiner: r.examiner, path: ev.relPath, evidenceId: r.evidenceId, sha256: sha, frame: r.frameIndex, face: r.faceNo,
+      track: face.track, sampleNo: face.sample_no, sampledFrames: face.sampled, decision: r.decision, category: r.category, note: r.note,
       review: reviewId, results: reviewDigest(store.db, reviewId),
     }, at);
     return {
       id: reviewId, evidenceId: r.evidenceId, evidenceSha256: sha, facesKey: face.faces_key, frameIndex: r.frameIndex, faceNo: r.faceNo,
       decision: r.decision, category: r.category, note: r.note, examiner: r.examiner, createdAt: at,
     };
+  });
+}
+
+/**
+ * Undoes the last decision — of the case, or of one face — by a new review row that restores
+ * the face's state before it (the row preceding it for that face, or an empty state), marked
+ * `undoes` and audited as 'review-undone'. Nothing is deleted. Rows already undone, and undo
+ * rows themselves, are skipped, so repeated undos step back through the history.
+ */
+export function undoLastReview(store: CaseStore, examiner: string, face?: { evidenceId: number; frameIndex: number; faceNo: number }, at = new Date().toISOString()): { undone: ReviewRecord; restored: ReviewRecord } {
+  return store.write(() => {
+    const scope = face ? 'AND r.evidence_id = ? AND r.frame_index = ? AND r.face_no = ?' : '';
+    const target = store.prepare(
+      `SELECT r.* FROM reviews r WHERE r.undoes IS NULL AND NOT EXISTS (SELECT 1 FROM reviews u WHERE u.undoes = r.id) ${scope} ORDER BY r.id DESC LIMIT 1`,
+    ).get(...(face ? [face.evidenceId, face.frameIndex, face.faceNo] : [])) as Row | undefined;
+    if (!target) throw new DeepscanError('nothing-to-undo', face ? `face ${face.faceNo} of frame ${face.frameIndex} has no decision left to undo` : 'this case has no decision left to undo');
+    const undone = toReview(target);
+    const prev = store.prepare('SELECT * FROM reviews WHERE evidence_id = ? AND frame_index = ? AND face_no = ? AND id < ? ORDER BY id DESC LIMIT 1')
+      .get(undone.evidenceId, undone.frameIndex, undone.faceNo, undone.id) as Row | undefined;
+    const before = prev ? toReview(prev) : null;
+    const ev = store.getEvidence(undone.evidenceId);
+    const info = store.prepare(
+      'INSERT INTO reviews (evidence_id, evidence_sha256, faces_key, frame_index, face_no, decision, category, note, examiner, created_at, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(undone.evidenceId, undone.evidenceSha256, undone.facesKey, undone.frameIndex, undone.faceNo, before?.decision ?? null, before?.category ?? null, before?.note ?? null, examiner, at, undone.id);
+    const id = Number(info.lastInsertRowid);
+    appendAudit(store.db, examiner, 'review-undone', {
+      examiner, path: ev?.relPath ?? null, sha256: undone.evidenceSha256, frame: undone.frameIndex, face: undone.faceNo, undoes: undone.id,
+      from: { decision: undone.decision, category: undone.category, note: undone.note },
+      to: { decision: before?.decision ?? null, category: before?.category ?? null, note: before?.note ?? null },
+      review: id, results: reviewDigest(store.db, id),
+    }, at);
+    const restored: ReviewRecord = {
+      id, evidenceId: undone.evidenceId, evidenceSha256: undone.evidenceSha256, facesKey: undone.facesKey, frameIndex: undone.frameIndex, faceNo: undone.faceNo,
+      decision: before?.decision ?? null, category: before?.category ?? null, note: before?.note ?? null, examiner, createdAt: at,
+    };
+    return { undone, restored };
   });
 }

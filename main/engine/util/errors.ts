@@ -25,6 +25,10 @@ export type DeepscanErrorCode =
   | 'inference-failed'
   | 'image-invalid'
   | 'internal'
+  /** A write was asked for without an examiner's name (none given, none recorded for the case). */
+  | 'examiner-required'
+  /** Undo asked for, but no decision is left to undo. */
+  | 'nothing-to-undo'
   // Evidence integrity under attack (issue 10): each a named refusal or a detected failure.
   /** A playlist, manifest or sequence that makes ffmpeg read other files (HLS, DASH, concat, SDP…). */
   | 'external-references'

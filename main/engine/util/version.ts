@@ -28,6 +28,11 @@ export function softwareVersion(): string {
 }
 
 /** Folder of the models shipped with Deepscan (the MTCNN face detector). */
+/** The installed package's root folder (bundled models and assets live below it). */
+export function packageRoot(): string {
+  return findPackage().root;
+}
+
 export function bundledModelsDir(): string {
   return join(findPackage().root, 'models');
 }

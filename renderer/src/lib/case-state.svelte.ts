@@ -3,6 +3,7 @@
  * running analysis, fed by API results and task events. Components only read this and call
  * its methods; every API call goes through the client given to the constructor.
  */
+import { RELEASE_ENSEMBLE } from '../../../common/model-card.js';
 import type {
   CaseSummary,
   DeepscanClient,
@@ -40,6 +41,21 @@ export interface TaskView {
   stage: string | null;
   fraction: number;
   error: string | null;
+  /** Date.now() when the task started (for elapsed time and the estimate). */
+  startedAt: number;
+  /** Date.now() when it ended; null while it runs (elapsed time stops there). */
+  endedAt: number | null;
+}
+
+/**
+ * Elapsed time and an estimate of what remains, from the items done so far (the current one
+ * counted by its fraction). No estimate until some work is measured: a guess would mislead.
+ */
+export function taskTiming(t: Pick<TaskView, 'startedAt' | 'total' | 'finished' | 'fraction' | 'currentPath'>, now: number): { elapsedSec: number; remainingSec: number | null } {
+  const elapsedSec = Math.max(0, (now - t.startedAt) / 1000);
+  const done = t.finished + (t.currentPath ? t.fraction : 0);
+  if (done <= 0 || t.total <= 0 || elapsedSec < 1) return { elapsedSec, remainingSec: null };
+  return { elapsedSec, remainingSec: Math.max(0, (elapsedSec / done) * (t.total - done)) };
 }
 
 export type Busy = 'opening' | 'loading' | 'starting' | 'cancelling' | 'browsing' | null;
@@ -60,6 +76,8 @@ export class CaseState {
   busy = $state<Busy>(null);
   error = $state<ApiError | null>(null);
   frames = $state(FRAMES_DEFAULT);
+  /** '' → every installed model; a name → that ensemble's installed members (issue 12). */
+  ensemble = $state<'' | typeof RELEASE_ENSEMBLE>('');
 
   readonly running = $derived(this.task !== null && (this.task.status === 'running' || this.task.status === 'starting'));
   readonly counts = $derived(countByStatus(this.evidence));
@@ -159,6 +177,24 @@ export class CaseState {
     if (summary?.ok && this.caseSummary?.id === c.id) this.caseSummary = summary.value;
   }
 
+  /** Re-reads the evidence rows quietly (no busy state: buttons stay as they are mid-run). */
+  async #reloadRows(): Promise<void> {
+    const c = this.caseSummary;
+    if (!c) return;
+    const r = await attempt(() => this.#api.listEvidence(c.id));
+    if (!r.ok || this.caseSummary?.id !== c.id) return;
+    // A read that raced the item's write still says 'pending': the event's status stands.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- local to this merge
+    const told = new Map(this.evidence.map((e) => [e.path, e]));
+    const rows = r.value.map((row) => {
+      const before = told.get(row.path);
+      const finished = this.progress[row.path]?.phase === 'finished';
+      return finished && before && row.status === 'pending' ? { ...row, status: before.status, error: before.error } : row;
+    });
+    this.evidence = rows;
+    this.#onRefresh?.(rows);
+  }
+
   closeCase(): void {
     if (this.running) return;
     this.caseSummary = null;
@@ -168,7 +204,8 @@ export class CaseState {
     this.error = null;
   }
 
-  async start(): Promise<void> {
+  /** Starts an analysis; `examiner` is who runs it (the audit log records it). */
+  async start(examiner?: string): Promise<void> {
     const c = this.caseSummary;
     if (!c || this.running) return;
     const frames = Number(this.frames);
@@ -182,7 +219,7 @@ export class CaseState {
     this.error = null;
     this.progress = {};
     this.task = newTask(null, c.id, 'starting', 0);
-    const info = await this.#call('starting', () => this.#api.startAnalysis({ caseId: c.id, frames }));
+    const info = await this.#call('starting', () => this.#api.startAnalysis({ caseId: c.id, frames, ...(examiner ? { examiner } : {}), ...(this.ensemble ? { ensemble: this.ensemble } : {}) }));
     if (!info) {
       this.task = null;
       return;
@@ -247,9 +284,13 @@ export class CaseState {
           row.status = ev.status;
           row.error = ev.error;
         }
+        // The event carries no counts: re-read the list (a query, answered while the task
+        // runs) so the finished item shows its real faces and score, not zeros.
+        void this.#reloadRows();
         break;
       }
       case 'task-finished': {
+        t.endedAt = Date.now();
         t.status = ev.status;
         t.error = ev.error;
         t.currentPath = null;
@@ -262,7 +303,7 @@ export class CaseState {
 }
 
 function newTask(taskId: string | null, caseId: string, status: TaskView['status'], total: number): TaskView {
-  return { taskId, caseId, status, total, done: 0, finished: 0, currentPath: null, stage: null, fraction: 0, error: null };
+  return { taskId, caseId, status, total, done: 0, finished: 0, currentPath: null, stage: null, fraction: 0, error: null, startedAt: Date.now(), endedAt: null };
 }
 
 export function countByStatus(rows: readonly EvidenceRow[]): Record<EvidenceStatus, number> {

@@ -47,7 +47,7 @@ export class CompareState {
   }
 
   /** Runs the comparison; returns its summary, or null (error set). */
-  async run(caseId: string, suspectId: number): Promise<ComparisonSummary | null> {
+  async run(caseId: string, suspectId: number, examiner?: string): Promise<ComparisonSummary | null> {
     if (this.running !== null) return null;
     if (this.caseId !== caseId) {
       // Summaries belong to one case (the workstation also clears this on every case change).
@@ -66,7 +66,7 @@ export class CompareState {
       return null;
     }
     this.error = null;
-    const r = await this.#run.load(suspectId, (s) => this.#api.compareVideos(caseId, s, ref, offset));
+    const r = await this.#run.load(suspectId, (s) => (examiner ? this.#api.compareVideos(caseId, s, ref, offset, examiner) : this.#api.compareVideos(caseId, s, ref, offset)));
     if (!r) return null;
     this.results[suspectId] = r;
     return r;

@@ -95,6 +95,22 @@ export function explainScore(detail: Pick<VideoDetail, 'score' | 'scoreNote' | '
   return `Video score = mean of the ${scored.length} model values (${scored.map((m) => f2(m.value as number)).join(', ')}) = ${f2(detail.score)}: ${words.toLowerCase()}.`;
 }
 
+/**
+ * The seed-exact score beside the video score, and why they differ: the DFDC winner scores only
+ * its first frames × 4 − 1 faces (127 at 32 frames), so its published accuracy is for that number.
+ */
+export function explainSeed(detail: Pick<VideoDetail, 'score' | 'seed'>): string | null {
+  const s = detail.seed;
+  if (!s) return null;
+  if (s.score === null) return `Seed-exact score: not available (${s.note ?? 'nothing to score'}).`;
+  const same = detail.score !== null && Math.abs(detail.score - s.score) < 1e-9;
+  if (same && s.faces === s.totalFaces) return `Seed-exact score = ${f2(s.score)}, the same: the winning solution would also have used all ${plural(s.faces, 'face')}.`;
+  const why = s.faces < s.totalFaces
+    ? `the winning solution scores only the first ${plural(s.faces, 'face')} in frame then detection order and drops the other ${s.totalFaces - s.faces}; the video score uses all ${s.totalFaces}`
+    : 'the two use the same faces';
+  return `Seed-exact score = ${f2(s.score)} (what the DFDC winner itself outputs; its published accuracy applies to this number), video score = ${detail.score === null ? '—' : f2(detail.score)}: ${why}.`;
+}
+
 export function branchLabel(b: ModelOutcome['branch']): string {
   return b === 'confident-fake' ? 'Confident-fake' : b === 'confident-real' ? 'Confident-real' : b === 'mean' ? 'Mean of all' : '—';
 }

@@ -48,7 +48,7 @@ describe('OverlayState', () => {
     expect(await s.computeHeatmap('case-1', 101)).toBe(false); // no second run for the same face
     await s.load('case-1', 102); // other faces stay usable meanwhile
     expect(s.byFace[102]).toBeTruthy();
-    d.resolve(ok({ mask: null, heatmap: { dataUrl: 'data:image/png;base64,AA==', label: HEATMAP_LABEL, baseScore: 0.9, models: ['b0-seed7'], createdAt: '2026-11-24T12:00:00Z' } }));
+    d.resolve(ok({ mask: null, heatmap: { dataUrl: 'data:image/png;base64,AA==', label: HEATMAP_LABEL, baseScore: 0.9, models: ['b0-seed7'], createdAt: '2026-11-24T12:00:00Z', method: 'cam', scale: { min: -1.5, max: 2.5, unit: 'logit' } } }));
     expect(await run).toBe(true);
     expect(s.computing[101]).toBeUndefined();
     expect(s.byFace[101].heatmap?.label).toBe(HEATMAP_LABEL);
@@ -130,6 +130,7 @@ describe('Workstation: comparison and report', () => {
   it('compares the open video, then reads the face overlays again', async () => {
     const api = analysedFake();
     const app = new Workstation(api);
+    app.prefs.setExaminer('J. Doe');
     await app.openRecent(SUMMARY);
     await app.openVideo(1);
     app.video.stepFlagged(1);

@@ -4,7 +4,7 @@
  *   N          note (Enter saves, Esc)        0–5        category
  *   X / Space  select for a bulk action       Shift+A    select all / none
  */
-import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueItem } from '../../../common/api.js';
+import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueFilter, ReviewQueueItem } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
 import { ImageCache } from './image-cache.svelte.js';
 import { AsyncResource } from './resource.svelte.js';
@@ -34,6 +34,8 @@ export class ReviewState {
   /** The queue of the case it was read for (a newer read supersedes an older one). */
   readonly #queue = new AsyncResource<ReviewQueueItem[]>();
   threshold = $state(0.5);
+  /** Queue filters (video, person, band, decision, energy); an empty object shows every flagged face. */
+  filter = $state<ReviewQueueFilter>({});
   cursor = $state(0);
   selected = $state<Record<number, true>>({});
   noteOpen = $state(false);
@@ -100,7 +102,9 @@ export class ReviewState {
     }
     this.threshold = t;
     const keep = this.current?.faceId;
-    const items = await this.#queue.load(caseId, (c) => this.#api.getReviewQueue(c, t));
+    const f = $state.snapshot(this.filter);
+    const filtered = Object.values(f).some((v) => v !== undefined);
+    const items = await this.#queue.load(caseId, (c) => (filtered ? this.#api.getReviewQueue(c, t, f) : this.#api.getReviewQueue(c, t)));
     if (!items) return;
     const i = keep === undefined ? -1 : items.findIndex((x) => x.faceId === keep);
     this.cursor = i >= 0 ? i : 0;
@@ -132,6 +136,19 @@ export class ReviewState {
 
   applyReview(faceId: number, info: ReviewInfo): void {
     for (const i of this.items) if (i.faceId === faceId) i.review = info;
+  }
+
+  /** Changes one filter (undefined clears it) and reads the queue again. */
+  async setFilter(caseId: string, patch: Partial<ReviewQueueFilter>): Promise<void> {
+    const next: ReviewQueueFilter = { ...this.filter, ...patch };
+    for (const k of Object.keys(next) as (keyof ReviewQueueFilter)[]) if (next[k] === undefined) delete next[k];
+    this.filter = next;
+    await this.load(caseId);
+  }
+
+  /** After an undo back to "never reviewed". */
+  clearReview(faceId: number): void {
+    for (const i of this.items) if (i.faceId === faceId) i.review = null;
   }
 
   /** Sends one review after the ones already sent (in key order), for the item given. */

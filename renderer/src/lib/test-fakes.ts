@@ -19,6 +19,7 @@ import type {
   VideoDetail,
 } from '../../../common/api.js';
 import { ENGINE_OPERATIONS } from '../../../common/operations.js';
+import { verdictBand } from '../../../common/verdict.js';
 import { fail, ok, type Result } from '../../../common/result.js';
 
 export const SUMMARY: CaseSummary = {
@@ -170,7 +171,7 @@ export function maskOverlay(face: Pick<FaceInfo, 'crop'>, energy = 0.42): FaceOv
 }
 
 export function heatmapOverlay(baseScore = 0.9): NonNullable<FaceOverlays['heatmap']> {
-  return { dataUrl: HEAT_PNG, label: HEATMAP_LABEL, baseScore, models: ['b0-seed7', 'b0-seed8'], createdAt: '2026-11-24T12:00:00Z' };
+  return { dataUrl: HEAT_PNG, label: HEATMAP_LABEL, baseScore, models: ['b0-seed7', 'b0-seed8'], createdAt: '2026-11-24T12:00:00Z', method: 'cam', scale: { min: -1.5, max: 2.5, unit: 'logit' } };
 }
 
 export const REPORT: ReportResult = {
@@ -278,7 +279,7 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
         for (const fr of v.frames)
           for (const f of fr.faces)
             if ((f.ensemble ?? 0) >= threshold)
-              out.push({ evidenceId, path: v.evidence.path, frameId: fr.id, frameIndex: fr.index, faceId: f.id, faceNo: f.faceNo, track: f.track, ensemble: f.ensemble ?? 0, review: f.review });
+              out.push({ evidenceId, path: v.evidence.path, frameId: fr.id, frameIndex: fr.index, faceId: f.id, faceNo: f.faceNo, track: f.track, ensemble: f.ensemble ?? 0, review: f.review, band: verdictBand(f.ensemble ?? 0), energy: f.energy ?? null, reviewState: f.review?.decision ? 'decided' : f.review ? 'needs-decision' : 'unreviewed', reviewed: !!f.review?.decision });
       out.sort((a, b) => b.ensemble - a.ensemble);
       return ok(structuredClone(out));
     },

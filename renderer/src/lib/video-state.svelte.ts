@@ -5,6 +5,7 @@
 import type { DeepscanClient, FaceInfo, FrameInfo, ReviewInfo, VideoDetail } from '../../../common/api.js';
 import type { ApiError, Result } from '../../../common/result.js';
 import { frameSeries, type Series } from './explain.js';
+import { personSeries, type PersonSeries } from './person-series.js';
 import { AsyncResource, attempt } from './resource.svelte.js';
 
 /** At least this ensemble probability marks a face as flagged (the "weak" band's lower limit). */
@@ -21,6 +22,8 @@ export class VideoState {
   faceId = $state<number | null>(null);
   previews = $state<Record<number, string>>({});
   crops = $state<Record<number, string>>({});
+  /** Where the view opened, and why: the frame holding the highest-scoring face. */
+  opened = $state<{ frameIdx: number; score: number } | null>(null);
   /** Frame or face ids whose image could not be read. */
   missing = $state<Record<string, ApiError>>({});
 
@@ -35,6 +38,13 @@ export class VideoState {
   }
 
   readonly series: Series[] = $derived(this.detail ? frameSeries(this.detail) : []);
+  readonly persons: PersonSeries[] = $derived(this.detail ? personSeries(this.detail) : []);
+  /** Highest face difference energy per sampled frame (latest comparison); [] when not compared. */
+  readonly energy: (number | null)[] = $derived.by(() => {
+    const frames = this.detail?.frames ?? [];
+    const values = frames.map((fr) => fr.faces.reduce<number | null>((m, f) => (typeof f.energy === 'number' && (m === null || f.energy > m) ? f.energy : m), null));
+    return values.some((v) => v !== null) ? values : [];
+  });
   readonly frame: FrameInfo | null = $derived(this.detail?.frames[this.frameIdx] ?? null);
   readonly selectedFace: FaceInfo | null = $derived.by(() => {
     const id = this.faceId;
@@ -68,6 +78,7 @@ export class VideoState {
     this.evidenceId = null;
     this.frameIdx = 0;
     this.faceId = null;
+    this.opened = null;
     this.previews = {};
     this.crops = {};
     this.missing = {};
@@ -90,9 +101,10 @@ export class VideoState {
       detail.frames.forEach((fr, i) => {
         for (const f of fr.faces) if (f.ensemble !== null && (!best || f.ensemble > best.p)) best = { i, p: f.ensemble, id: f.id };
       });
-      const top = best as { i: number; id: number } | null;
+      const top = best as { i: number; p: number; id: number } | null;
       this.frameIdx = top ? top.i : 0;
       this.faceId = top ? top.id : null;
+      this.opened = top ? { frameIdx: top.i, score: top.p } : null;
     }
     void this.ensurePreview(this.frame?.id ?? null);
     return true;
@@ -168,6 +180,12 @@ export class VideoState {
       this.#active--;
       this.#waiting.shift()?.();
     }
+  }
+
+  /** After an undo back to "never reviewed". */
+  clearReview(evidenceId: number, faceId: number): void {
+    if (this.evidenceId !== evidenceId || !this.detail) return;
+    for (const fr of this.detail.frames) for (const f of fr.faces) if (f.id === faceId) f.review = null;
   }
 
   applyReview(evidenceId: number, faceId: number, info: ReviewInfo): void {

@@ -5,13 +5,16 @@
  * examiner prompt's. Every engine call goes through the one client given to the constructor.
  */
 import type {
+  CaseDetailsRequest,
   CaseSummary,
+  CategoryLabel,
   ComparisonSummary,
   DeepscanClient,
   FaceInfo,
   ReportResult,
   ReviewInfo,
   ReviewRequest,
+  UndoResult,
 } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
 import { AuditState } from './audit-state.svelte.js';
@@ -19,7 +22,9 @@ import { CaseState } from './case-state.svelte.js';
 import { CompareState } from './compare-state.svelte.js';
 import { ExaminerPrompt } from './examiner-prompt.svelte.js';
 import { ModelsState } from './models-state.svelte.js';
+import { pageMediaUrl, type MediaUrlFn } from './media-url.js';
 import { OverlayState } from './overlay-state.svelte.js';
+import { PlaybackState } from './playback-state.svelte.js';
 import { Preferences, type KeyValueStore } from './preferences.svelte.js';
 import { ReportState } from './report-state.svelte.js';
 import { AsyncResource, attempt } from './resource.svelte.js';
@@ -32,6 +37,8 @@ import { VideoState } from './video-state.svelte.js';
 export class Workstation implements RouterHost {
   /** Face id → its box and frame size, for items whose detail was read (see ensureGeometry). */
   geometry = $state<Record<number, FaceGeometry>>({});
+  /** Review category labels of the open case (editable per case); [] until read. */
+  categories = $state<CategoryLabel[]>([]);
   /** A failed action spanning several states (a decision); the states keep their own errors. */
   error = $state<ApiError | null>(null);
   readonly #recent = new AsyncResource<CaseSummary[], 'recent'>();
@@ -42,6 +49,7 @@ export class Workstation implements RouterHost {
   readonly prompt: ExaminerPrompt;
   readonly caseState: CaseState;
   readonly video: VideoState;
+  readonly playback: PlaybackState;
   readonly review: ReviewState;
   readonly models: ModelsState;
   readonly audit: AuditState;
@@ -62,12 +70,17 @@ export class Workstation implements RouterHost {
     return this.#recent.done;
   }
 
-  constructor(api: DeepscanClient, opts: { store?: KeyValueStore | null } = {}) {
+  /** Asks before a decision is replaced by a different one (main.ts passes window.confirm). */
+  readonly #confirm: (message: string) => boolean | Promise<boolean>;
+
+  constructor(api: DeepscanClient, opts: { store?: KeyValueStore | null; mediaUrl?: MediaUrlFn; confirm?: (message: string) => boolean | Promise<boolean> } = {}) {
+    this.#confirm = opts.confirm ?? (() => true);
     this.api = api;
     this.prefs = new Preferences(opts.store ?? null);
     this.prompt = new ExaminerPrompt(this.prefs);
     this.caseState = new CaseState(api);
     this.video = new VideoState(api);
+    this.playback = new PlaybackState(this.video, opts.mediaUrl ?? pageMediaUrl);
     this.review = new ReviewState(api, this);
     this.models = new ModelsState(api);
     this.audit = new AuditState(api);
@@ -113,12 +126,14 @@ export class Workstation implements RouterHost {
 
   #clearCaseViews(): void {
     this.video.clear();
+    this.playback.reset();
     this.review.clear();
     this.audit.clear();
     this.overlays.clear();
     this.compare.clear();
     this.report.clear();
     this.geometry = {};
+    this.categories = [];
     this.#geometryOf.clear();
   }
 
@@ -159,6 +174,7 @@ export class Workstation implements RouterHost {
     const c = this.caseId;
     if (!c) return;
     this.#show(view);
+    if (this.video.evidenceId !== evidenceId) this.playback.reset();
     await this.video.load(c, evidenceId);
   }
 
@@ -182,6 +198,10 @@ export class Workstation implements RouterHost {
     const examiner = await this.prompt.ensure();
     if (!examiner) return null;
     const cur = target.review;
+    if (cur?.decision && patch.decision && patch.decision !== cur.decision) {
+      const sure = await this.#confirm(`Change the decision on this face from ${cur.decision} to ${patch.decision}? The earlier decision stays in the audit log.`);
+      if (!sure) return null;
+    }
     const req: ReviewRequest = { caseId: c, evidenceId: target.evidenceId, frameIndex: target.frameIndex, faceNo: target.faceNo, examiner };
     if (patch.decision !== undefined) req.decision = patch.decision;
     if (patch.category !== undefined) req.category = patch.category;
@@ -202,6 +222,90 @@ export class Workstation implements RouterHost {
     return info;
   }
 
+  async loadCategories(): Promise<void> {
+    const c = this.caseId;
+    if (!c) return;
+    const r = await attempt(() => this.api.getCategoryLabels(c));
+    if (r.ok && this.caseId === c) this.categories = r.value;
+  }
+
+  /** Renames a review category for this case (audited under the examiner's name). */
+  async setCategoryLabel(category: number, label: string): Promise<boolean> {
+    const c = this.caseId;
+    if (!c) return false;
+    const examiner = await this.prompt.ensure();
+    if (!examiner) return false;
+    const r = await attempt(() => this.api.setCategoryLabel(c, category, label, examiner));
+    if (!r.ok) {
+      this.error = r.error;
+      return false;
+    }
+    if (this.caseId === c) this.categories = r.value;
+    return true;
+  }
+
+  /** Starts the analysis of the open case, as the examiner (asked for once if not known yet). */
+  async startAnalysis(): Promise<void> {
+    if (!this.caseId || this.caseState.running) return;
+    const examiner = await this.prompt.ensure();
+    if (!examiner) return;
+    await this.caseState.start(examiner);
+  }
+
+  /** Edits the case's name, number or examiner (audited by the engine under the examiner's name). */
+  async updateCaseDetails(req: CaseDetailsRequest): Promise<boolean> {
+    const c = this.caseId;
+    if (!c) return false;
+    const examiner = await this.prompt.ensure();
+    if (!examiner) return false;
+    const r = await attempt(() => this.api.updateCaseDetails(c, req, examiner));
+    if (!r.ok) {
+      this.error = r.error;
+      return false;
+    }
+    if (this.caseId === c) this.caseState.caseSummary = r.value;
+    return true;
+  }
+
+  /**
+   * Undoes this examiner's last decision in the case (the engine records the undo as a new,
+   * audited review row restoring the state before). Returns what was undone, or null.
+   */
+  async undoLastReview(): Promise<UndoResult | null> {
+    const c = this.caseId;
+    if (!c) return null;
+    const examiner = await this.prompt.ensure();
+    if (!examiner) return null;
+    const r = await attempt(() => this.api.undoLastReview(c, examiner));
+    if (!r.ok) {
+      this.error = r.error;
+      return null;
+    }
+    const u = r.value;
+    const restored = u.review.decision === null && u.review.category === null && u.review.note === null ? null : u.review;
+    const faceId = this.#faceIdOf(u.evidenceId, u.frameIndex, u.faceNo);
+    if (faceId !== null) {
+      if (restored) {
+        this.video.applyReview(u.evidenceId, faceId, restored);
+        this.review.applyReview(faceId, restored);
+      } else {
+        this.video.clearReview(u.evidenceId, faceId);
+        this.review.clearReview(faceId);
+      }
+    }
+    void this.caseState.refresh();
+    if (this.audit.loadedFor === c) void this.audit.load(c);
+    return u;
+  }
+
+  #faceIdOf(evidenceId: number, frameIndex: number, faceNo: number): number | null {
+    const q = this.review.items.find((i) => i.evidenceId === evidenceId && i.frameIndex === frameIndex && i.faceNo === faceNo);
+    if (q) return q.faceId;
+    if (this.video.evidenceId !== evidenceId) return null;
+    const fr = this.video.detail?.frames.find((f) => f.index === frameIndex);
+    return fr?.faces.find((f) => f.faceNo === faceNo)?.id ?? null;
+  }
+
   /**
    * Compares the open video with the known original chosen in `compare`. Stored masks change,
    * so the face overlays are read again.
@@ -210,9 +314,14 @@ export class Workstation implements RouterHost {
     const c = this.caseId;
     const ev = this.video.evidenceId;
     if (!c || ev === null) return null;
-    const r = await this.compare.run(c, ev);
+    // Writing actions name the examiner first (asked once; the audit log records who acted).
+    const examiner = await this.prompt.ensure();
+    if (!examiner) return null;
+    const r = await this.compare.run(c, ev, examiner);
     if (r) {
       this.overlays.invalidate();
+      // Per-face and per-person energies come with the video's detail: read it again.
+      void this.video.load(c, ev);
       const f = this.video.selectedFace;
       if (f && this.router.view === 'face') void this.overlays.load(c, f.id);
     }

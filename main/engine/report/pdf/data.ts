@@ -8,9 +8,15 @@ import type { CaseInfo, CaseStore, EvidenceRecord, RunRecord, StoredFace } from 
 import { errorMessage } from '../../util/errors.js';
 import { softwareVersion } from '../../util/version.js';
 import { trackVerdicts } from '../../classify/person-verdicts.js';
+import { seedFramesOf, seedVerdict } from '../../classify/seed-verdict.js';
+import { cardOf, modelDisplayName, type ModelCard } from '../../classify/release.js';
 import { currentReviewsByEvidence, type CurrentReview } from '../../store/reviews.js';
 import { faceCropPng } from '../../store/evidence-repo.js';
-import { suspectMasks } from '../../store/masks.js';
+import { latestComparisonMasks } from '../../store/comparison-energy.js';
+import { latestFaceHeatmap } from '../../store/masks.js';
+import { describeHeatmap, type AttentionScale } from '../../masks/attention-info.js';
+import { comparisonsData, type ReportComparison } from './comparison-data.js';
+import { faceLabel, frameLabel } from '../../../../common/format.js';
 
 /**
  * Everything a case report shows, read from the case database (and, for the integrity check,
@@ -47,6 +53,8 @@ export interface ReportModel {
   inputSize: number | null;
   sources: { fileName: string; sha256: string; format: string }[];
   firstUsedAt: string;
+  /** The release's model card; null for a test model (its name then carries UNCARDED_LABEL). */
+  card?: ModelCard | null;
 }
 
 export interface ReportFrame {
@@ -70,6 +78,8 @@ export interface ReportFace {
   readonly cropPng: Buffer | null;
   cropSize: [number, number];
   mask: { png: Buffer; energy: number; referencePath: string | null } | null;
+  /** The face's newest model-attention heatmap (RGBA PNG over the crop) with its legend scale; absent when none was computed. */
+  attention?: { png: Buffer; label: string; scale: AttentionScale } | null;
   review: CurrentReview | null;
 }
 
@@ -86,12 +96,16 @@ export interface ReportVideo {
   scoreNote: string | null;
   models: { id: string; name: string; onnxSha256: string; value: number | null; branch: string | null; faces: number }[];
   tracks: { id: number; score: number | null; faces: number; frames: number[] }[];
+  /** The DFDC winner's own number (its first frames × 4 − 1 faces only); absent in older report data. */
+  seed?: { score: number | null; faces: number; note: string | null; totalFaces: number };
   frames: ReportFrame[];
   /** Faces at or above FLAG_THRESHOLD, highest first, at most MAX_FLAGGED_PER_VIDEO. */
   flagged: ReportFace[];
   flaggedTotal: number;
   /** The examiner's current decision on every reviewed face of this item. */
   reviews: (CurrentReview & { ensemble: number | null; onCurrentAnalysis: boolean })[];
+  /** Comparisons with known originals in which this item is the suspect, newest first (absent in older layout tests). */
+  comparisons?: ReportComparison[];
 }
 
 export interface ReportData {
@@ -171,7 +185,19 @@ function summarize(details: unknown): string {
   if (!details || typeof details !== 'object') return '';
   const d = details as Record<string, unknown>;
   const parts: string[] = [];
+  // A face is named as everywhere else (common/format.ts); entries before issue 13 carry no track.
+  const frame = typeof d.frame === 'number' ? d.frame : null;
+  const faceNo = typeof d.face === 'number' ? d.face : null;
+  const named = frame !== null && faceNo !== null;
+  const sampleNo = typeof d.sampleNo === 'number' ? d.sampleNo : null;
+  const sampled = typeof d.sampledFrames === 'number' ? d.sampledFrames : null;
+  const label = !named ? null : d.track !== undefined ? faceLabel({ track: typeof d.track === 'number' ? d.track : null, sampleNo, sampledFrames: sampled, frameIndex: frame, faceNo })
+    : `${frameLabel(frame, sampleNo, sampled)} · face ${faceNo + 1}`;
   for (const k of ['name', 'number', 'examiner', d.file !== undefined ? 'file' : 'path', 'frameIndex', 'frame', 'faceNo', 'face', 'decision', 'category', 'kind', 'note', 'sha256', 'pages']) {
+    if (named && (k === 'frame' || k === 'face')) {
+      if (k === 'frame') parts.push(label!);
+      continue;
+    }
     if (d[k] !== undefined && d[k] !== null) parts.push(`${k} ${typeof d[k] === 'string' ? d[k] : JSON.stringify(d[k])}`);
   }
   return parts.join(', ');
@@ -210,7 +236,7 @@ function readModels(store: CaseStore): ReportModel[] {
     };
     const arch = man.architecture;
     return {
-      id: m.id, name: man.name ?? m.id, onnxSha256: m.onnxSha256,
+      id: m.id, name: modelDisplayName(m.manifest, m.id), card: cardOf(m.manifest), onnxSha256: m.onnxSha256,
       architecture: arch ? `${arch.family ?? '?'}-${arch.variant ?? '?'}` : 'unknown',
       parameters: arch?.parameters ?? null, inputSize: arch?.inputSize ?? null,
       sources: (man.sources ?? []).map((s) => ({ fileName: s.fileName ?? '?', sha256: s.sha256 ?? '?', format: s.format ?? '?' })),
@@ -250,7 +276,7 @@ function videoData(
   }
   const flaggedAll = scored.filter((x) => x.ensemble >= FLAG_THRESHOLD)
     .sort((x, y) => y.ensemble - x.ensemble || x.face.sampleNo - y.face.sampleNo || x.face.faceNo - y.face.faceNo);
-  const masks = maskLookup(store, e.id);
+  const masks = maskLookup(store, e.id, faces);
   const flagged = flaggedAll.slice(0, MAX_FLAGGED_PER_VIDEO).map(({ face, ensemble }): ReportFace => {
     const s: ScoreMap = scores.get(face.id) ?? {};
     return {
@@ -261,6 +287,7 @@ function videoData(
         return faceCropPng(store, face.id);
       },
       cropSize: [face.cropWidth, face.cropHeight],
+      attention: attentionOf(store, e, face),
       mask: masks(face.frameIndex, face.faceNo), review: reviewByKey.get(`${face.frameIndex}/${face.faceNo}`) ?? null,
     };
   });
@@ -271,8 +298,10 @@ function videoData(
     warnings: a.warnings, score: a.score, scoreNote: a.scoreNote,
     models: modelRows.map((m) => ({ id: m.modelId, name: modelNames.get(m.modelId) ?? m.modelId, onnxSha256: m.onnxSha256, value: m.value, branch: m.branch, faces: m.faces })),
     tracks: trackVerdicts(faces, scores, modelIds),
+    seed: seedOf(faces, scores, modelIds, a.params),
     frames: frames.map((f) => ({ sampleNo: f.sampleNo, frameIndex: f.frameIndex, faces: seriesByFrame.get(f.id)?.faces ?? 0, maxProb: seriesByFrame.get(f.id)?.max ?? null })),
     flagged, flaggedTotal: flaggedAll.length,
+    comparisons: comparisonsData(store, e.id, (fi) => frames.find((f) => f.frameIndex === fi)?.sampleNo ?? null),
     reviews: reviews.map((r) => {
       const f = byKey.get(`${r.frameIndex}/${r.faceNo}`);
       return { ...r, ensemble: f ? ensembleOf(f) : null, onCurrentAnalysis: r.facesKey === null || r.facesKey === a.facesKey };
@@ -280,18 +309,39 @@ function videoData(
   };
 }
 
-/** The newest difference mask of a face of this (suspect) video, if a comparison made one. */
-function maskLookup(store: CaseStore, evidenceId: number): (frameIndex: number, faceNo: number) => ReportFace['mask'] {
-  let rows: ReturnType<typeof suspectMasks>;
+function seedOf(faces: StoredFace[], scores: Map<number, ScoreMap>, modelIds: string[], params: unknown): NonNullable<ReportVideo['seed']> {
+  const v = seedVerdict(faces, scores, modelIds, seedFramesOf(params));
+  return { score: v.seedScore, faces: v.seedFaces, note: v.seedNote, totalFaces: faces.length };
+}
+
+/**
+ * The difference mask of each face of this (suspect) video in its latest comparison. Masks are
+ * numbered by the original's detections, so they are matched to the suspect's faces by crop
+ * overlap (store/comparison-energy.ts), never by face number.
+ */
+function maskLookup(store: CaseStore, evidenceId: number, faces: StoredFace[]): (frameIndex: number, faceNo: number) => ReportFace['mask'] {
+  let byFace: ReturnType<typeof latestComparisonMasks>;
   try {
-    rows = suspectMasks(store, evidenceId);
+    byFace = latestComparisonMasks(store, evidenceId);
   } catch {
     return () => null; // a database from before the masks migration
   }
-  const map = new Map<string, NonNullable<ReportFace['mask']>>();
-  for (const r of rows) {
-    const k = `${r.frameIndex}/${r.faceNo}`;
-    if (!map.has(k) && r.maskPng?.length) map.set(k, { png: r.maskPng, energy: r.energy, referencePath: r.referencePath });
+  const idOf = new Map(faces.map((f) => [`${f.frameIndex}/${f.faceNo}`, f.id]));
+  return (fi, fn) => {
+    const id = idOf.get(`${fi}/${fn}`);
+    return (id !== undefined ? byFace.get(id) : undefined) ?? null;
+  };
+}
+
+/** The newest heatmap computed on the item's registered bytes (the table exists from migration 4 on). */
+function attentionOf(store: CaseStore, e: EvidenceRecord, face: StoredFace): ReportFace['attention'] {
+  if (!e.sha256) return null;
+  try {
+    const h = latestFaceHeatmap(store, e.id, face.frameIndex, face.faceNo, e.sha256);
+    if (!h) return null;
+    const d = describeHeatmap(h.params, h.values);
+    return { png: h.heatmapPng, label: d.label, scale: d.scale };
+  } catch {
+    return null; // a database from before the heatmaps migration
   }
-  return (fi, fn) => map.get(`${fi}/${fn}`) ?? null;
 }

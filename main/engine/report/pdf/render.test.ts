@@ -34,6 +34,8 @@ function video(i: number): ReportVideo {
     frameIndex: frames[k].frameIndex, sampleNo: k, faceNo: k % 2, track: k % 2, detProb: 0.99, ensemble: 0.99 - k * 0.03, probs: { m1: 0.99 - k * 0.03 },
     cropPng: gradientPng(60, 80, k), cropSize: [60, 80] as [number, number],
     mask: k === 0 ? { png: Buffer.from(encodePng({ width: 16, height: 16, channels: 1, data: new Uint8Array(256).map((_, j) => j) })), energy: 0.1234, referencePath: 'original.mp4' } : null,
+    // Face 0: mask and attention stacked; face 2: attention alone.
+    attention: k === 0 || k === 2 ? { png: Buffer.from(encodePng({ width: 12, height: 16, channels: 4, data: new Uint8Array(12 * 16 * 4).map((_, j) => (j * 7) % 256) })), label: 'model attention (class activation map)', scale: { min: -1.25, max: 2.5, unit: 'logit' as const } } : null,
     review: k === 1 ? { id: 1, evidenceId: i, evidenceSha256: HASH(i), facesKey: 'fk', frameIndex: frames[k].frameIndex, faceNo: 1, decision: 'fake' as const, category: 1, note: 'Seam at the jaw — überprüft', examiner: 'E. Examiner', createdAt: '2026-01-01T10:00:00.000Z', revisions: 2 } : null,
   }));
   return {
@@ -45,6 +47,8 @@ function video(i: number): ReportVideo {
     models: [{ id: 'm1', name: 'Model One', onnxSha256: HASH(99), value: 0.9123, branch: 'confident-fake', faces: 56 }],
     tracks: [{ id: 0, score: 0.95, faces: 28, frames: frames.map((f) => f.frameIndex) }, { id: 1, score: 0.2, faces: 28, frames: [0, 9] }],
     frames, flagged, flaggedTotal: 20,
+    // Video 0 had more faces than the reference's 127: its seed-exact score differs (issue 12).
+    seed: i === 0 ? { score: 0.8765, faces: 127, note: null, totalFaces: 160 } : { score: 0.9123, faces: 56, note: null, totalFaces: 56 },
     reviews: [{ ...flagged[1].review!, ensemble: 0.96, onCurrentAnalysis: true }],
   };
 }
@@ -106,9 +110,14 @@ describe('PDF report layout', () => {
     expect(out).toContain('Seam at the jaw — überprüft');
     expect(out).toContain('Überwachung – Kamera 1/clip.mp4');
     expect(out).toMatch(/Confident-fake rule fired/);
+    expect(out).toMatch(/Model attention \(class activation map\):\s+colour scale -1\.25 \(dark blue\) to 2\.50/);
     // One video has a media warning, the others say "none".
     expect(out).toMatch(/Warnings\s+truncated: 133 of 300 frames decodable; sampled over those 133/);
     expect(out).toMatch(/Warnings\s+none/);
+    // The seed-exact score and why it differs; the uncarded model is said to be a test model.
+    expect(out.replace(/\s+/g, ' ')).toContain(`Seed-exact score (what the DFDC winner itself outputs; its published accuracy applies to this number): ${formatScore(0.8765)} over the first 127 faces in frame then detection order. The ensemble score above uses all 160 faces; the winning solution drops the other 33.`);
+    expect(out.replace(/\s+/g, ' ')).toContain(`the same as the ensemble score; it used all 56 faces`);
+    expect(out.replace(/\s+/g, ' ')).toContain('Model card none: test model — not trained, scores meaningless');
     expect(r.bytes.toString('latin1').match(/\/Subtype \/Image/g)!.length).toBeGreaterThanOrEqual(2 * 13);
   });
 

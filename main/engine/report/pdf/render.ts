@@ -1,5 +1,9 @@
 import PDFDocument from 'pdfkit';
+import { colormapCss } from '../../../../common/colormap.js';
+import { colouredMask, comparisonSection } from './comparison.js';
+import { faceLabel, formatEnergy, formatProbability, personLabel } from '../../../../common/format.js';
 import { BAND_LIMITS, BAND_WORDS, STANDING_NOTE, verdictBand, type VerdictBand } from '../../../../common/verdict.js';
+import { UNCARDED_LABEL, type ModelCard } from '../../classify/release.js';
 import { CONFIDENT_THRESHOLD, MIN_CONFIDENT_FAKES, REAL_THRESHOLD } from '../../classify/strategy.js';
 import { PIPELINE_STAGES } from '../../pipeline/stages.js';
 import { SCHEMA_VERSION } from '../../store/migrations.js';
@@ -14,9 +18,9 @@ import { winAnsiSafe, type ReportFonts } from './fonts.js';
  * same bytes.
  */
 
-/** Scores are printed with four decimals everywhere (tests compare with this). */
+/** Scores are printed as everywhere else (common/format.ts: same precision and rounding as the UI and CLI). */
 export function formatScore(v: number | null): string {
-  return v === null || !Number.isFinite(v) ? '—' : v.toFixed(4);
+  return formatProbability(v);
 }
 
 /** ISO-8601 → "2026-11-24 21:40:12 UTC". */
@@ -496,6 +500,7 @@ function methodologySection(w: Writer, d: ReportData): void {
       ['ONNX SHA-256', { text: m.onnxSha256, font: 'M' }],
       ...m.sources.map((s): [string, { text: string; font: FontKind }] => [`Source (${s.format})`, { text: `${s.fileName}\nSHA-256 ${s.sha256}`, font: 'M' }]),
       ['First used in this case', formatTime(m.firstUsedAt)],
+      ...cardRows(m.card ?? null),
     ], 120);
   }
   w.para(`Text in this report is set in ${w.fonts.description}.`, { size: 7.5, color: GREY });
@@ -525,6 +530,7 @@ function videoSection(w: Writer, d: ReportData, v: ReportVideo, n: number): void
     ['Warnings', v.warnings.length ? { text: v.warnings.map((x) => x.message).join('\n'), color: BAND_COLOURS.moderate } : 'none'],
   ], 110);
   verdictBox(w, v);
+  seedLine(w, v);
   if (v.models.length) {
     w.sub('Per-model values');
     w.table([{ title: 'Model', width: 120 }, { title: 'Value', width: 46, align: 'right' }, { title: 'Faces', width: 34, align: 'right' }, { title: 'Rule applied (strategy branch)', width: W - 200 }],
@@ -535,13 +541,40 @@ function videoSection(w: Writer, d: ReportData, v: ReportVideo, n: number): void
     w.table([{ title: 'Person', width: 50, align: 'right' }, { title: 'Score', width: 50, align: 'right' }, { title: 'Indication', width: 170 }, { title: 'Faces', width: 40, align: 'right' }, { title: 'Frames (indices)', width: W - 310 }],
       v.tracks.map((t) => {
         const band = verdictBand(t.score);
-        return [`#${t.id}`, formatScore(t.score), { text: BAND_WORDS[band], color: BAND_COLOURS[band] }, String(t.faces), { text: compactRanges(t.frames), size: 7 }];
+        return [personLabel(t.id), formatScore(t.score), { text: BAND_WORDS[band], color: BAND_COLOURS[band] }, String(t.faces), { text: compactRanges(t.frames), size: 7 }];
       }));
   }
   reviewsTable(w, v);
   chart(w, v);
   flaggedFaces(w, v);
+  // Chosen by difference energy, not classifier score: a swapped person the models missed is still shown.
+  comparisonSection(w, v, { left: M.left, width: W, grey: GREY, rule: RULE });
   void d;
+}
+
+/** The release's model card; a model without one is said to be a test model. */
+function cardRows(card: ModelCard | null): [string, string][] {
+  if (!card) return [['Model card', `none: ${UNCARDED_LABEL}`]];
+  return [
+    ['Model card', `${card.ensemble}, released file ${card.member.fileName} (seed ${card.member.seed}, epoch ${card.member.epoch})`],
+    ['Published by', `${card.source.repository}, release ${card.source.release}`],
+    ['Licence', card.licence], ['Training data', card.trainingData], ['Published accuracy', card.publishedAccuracy],
+    ['Known limits', card.knownLimits.join('; ')],
+  ];
+}
+
+/**
+ * The seed-exact score, and why it differs: the DFDC winner scores only its first frames × 4 − 1
+ * faces (127 at 32), and its published accuracy (log loss 0.42798) is for that number.
+ */
+function seedLine(w: Writer, v: ReportVideo): void {
+  const s = v.seed;
+  if (!s || s.score === null) return;
+  const same = v.score !== null && Math.abs(v.score - s.score) < 1e-9 && s.faces === s.totalFaces;
+  w.para(same
+    ? `Seed-exact score (what the DFDC winner itself outputs): ${formatScore(s.score)}, the same as the ensemble score; it used all ${s.faces} faces.`
+    : `Seed-exact score (what the DFDC winner itself outputs; its published accuracy applies to this number): ${formatScore(s.score)} over the first ${s.faces} faces in frame then detection order. ` +
+      `The ensemble score above uses all ${s.totalFaces} faces${s.faces < s.totalFaces ? `; the winning solution drops the other ${s.totalFaces - s.faces}` : ''}.`, { size: 8 });
 }
 
 function verdictBox(w: Writer, v: ReportVideo): void {
@@ -665,11 +698,15 @@ interface Part {
 
 function faceText(f: ReportFace, v: ReportVideo): Part[] {
   const parts: Part[] = [
-    { text: `Frame ${f.frameIndex} · face ${f.faceNo}${f.track !== null ? ` · person #${f.track}` : ''}`, font: 'B', color: INK },
+    { text: faceLabel({ track: f.track, sampleNo: f.sampleNo, sampledFrames: v.analysis.sampledFrames, frameIndex: f.frameIndex, faceNo: f.faceNo }), font: 'B', color: INK },
     { text: `Ensemble ${formatScore(f.ensemble)} · detector ${f.detProb.toFixed(3)}`, font: 'R', color: INK },
   ];
   if (v.models.length > 1) parts.push({ text: v.models.map((m) => `${m.name}: ${formatScore(f.probs[m.id] ?? null)}`).join('; '), font: 'R', color: INK });
-  if (f.mask) parts.push({ text: `Difference mask vs ${f.mask.referencePath ?? 'reference'} (energy ${f.mask.energy.toFixed(4)})`, font: 'R', color: GREY });
+  if (f.attention) {
+    const sc = f.attention.scale;
+    parts.push({ text: `${f.attention.label[0].toUpperCase()}${f.attention.label.slice(1)}: colour scale ${sc.min.toFixed(2)} (dark blue) to ${sc.max.toFixed(2)} (yellow), ${sc.unit}; what influenced the models, not where a manipulation is`, font: 'R', color: GREY });
+  }
+  if (f.mask) parts.push({ text: `Difference mask vs ${f.mask.referencePath ?? 'reference'} (energy ${formatEnergy(f.mask.energy)})`, font: 'R', color: GREY });
   if (f.review) {
     parts.push({ text: `Examiner: ${f.review.decision ? DECISION_WORDS[f.review.decision] : 'no decision'}${f.review.category ? `, category ${f.review.category}` : ''}`, font: 'B', color: ACCENT });
     parts.push({ text: `${f.review.examiner}, ${formatTime(f.review.createdAt)}`, font: 'R', color: GREY });
@@ -692,7 +729,8 @@ function faceCard(w: Writer, f: ReportFace, parts: Part[], x: number, y: number,
   const band = verdictBand(f.ensemble);
   doc.rect(x, y, cw, h).lineWidth(0.5).strokeColor(RULE).stroke();
   doc.rect(x, y, cw, 3).fill(BAND_COLOURS[band]);
-  const maskW = f.mask ? 40 : 0;
+  // Mask and attention share one column right of the crop (stacked when both exist).
+  const maskW = f.mask || f.attention ? 40 : 0;
   const ix = x + (cw - img - (maskW ? maskW + 6 : 0)) / 2;
   doc.rect(ix, y + 7, img, img).fill('#e4e6ea');
   if (f.cropPng) {
@@ -706,19 +744,34 @@ function faceCard(w: Writer, f: ReportFace, parts: Part[], x: number, y: number,
   if (f.mask) {
     const mx = ix + img + 6;
     try {
-      doc.image(f.mask.png, mx, y + 7, { fit: [maskW, maskW], align: 'center', valign: 'center' });
+      doc.image(colouredMask(f.mask.png) ?? f.mask.png, mx, y + 7, { fit: [maskW, maskW], align: 'center', valign: 'center' });
     } catch {
       // an unreadable mask is simply not shown; its energy is still printed
     }
     w.font('R', 5.5, GREY);
     doc.text('difference mask', mx - 4, y + 9 + maskW, { width: maskW + 8, align: 'center' });
   }
+  if (f.attention) attentionThumb(w, f, ix + img + 6, y + 7 + (f.mask ? 50 : 0), f.mask ? 32 : 40);
   let ty = y + img + 12;
   for (const p of parts) {
     w.font(p.font, 7, p.color);
     doc.text(w.t(p.text), x + 4, ty, { width: cw - 8, lineGap: 0.5 });
     ty = w.y;
   }
+}
+
+/** The crop with its attention heatmap over it, the colour bar under it (the scale's numbers are in the card's text). */
+function attentionThumb(w: Writer, f: ReportFace, x: number, y: number, side: number): void {
+  const doc = w.doc;
+  try {
+    if (f.cropPng) doc.image(f.cropPng, x, y, { fit: [side, side], align: 'center', valign: 'center' });
+    doc.image(f.attention!.png, x, y, { fit: [side, side], align: 'center', valign: 'center' });
+  } catch {
+    return; // an unreadable image is not shown; the scale is still printed
+  }
+  for (let i = 0; i < 16; i++) doc.rect(x + (i * side) / 16, y + side + 1, side / 16 + 0.2, 2.5).fill(colormapCss(i / 15));
+  w.font('R', 5.5, GREY);
+  doc.text('model attention', x - 10, y + side + 4, { width: side + 20, align: 'center' });
 }
 
 function reviewsTable(w: Writer, v: ReportVideo): void {
@@ -731,7 +784,7 @@ function reviewsTable(w: Writer, v: ReportVideo): void {
     [{ title: 'Frame', width: 38, align: 'right' }, { title: 'Face', width: 28, align: 'right' }, { title: 'Score', width: 40, align: 'right' }, { title: 'Decision', width: 70 },
       { title: 'Cat.', width: 24, align: 'right' }, { title: 'Note', width: W - 340 }, { title: 'Examiner, time', width: 140 }],
     v.reviews.map((r) => [
-      String(r.frameIndex), String(r.faceNo), formatScore(r.ensemble), { text: r.decision ? DECISION_WORDS[r.decision] : '—', font: 'B' }, r.category === null ? '—' : String(r.category),
+      String(r.frameIndex), String(r.faceNo + 1), formatScore(r.ensemble), { text: r.decision ? DECISION_WORDS[r.decision] : '—', font: 'B' }, r.category === null ? '—' : String(r.category),
       (r.note ?? '') + (r.onCurrentAnalysis ? '' : ' [decision made on an earlier analysis of this item]') + (r.revisions > 1 ? ` [${r.revisions} decisions recorded; latest shown]` : ''),
       `${r.examiner}\n${formatTime(r.createdAt)}`,
     ]),
