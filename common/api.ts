@@ -70,6 +70,11 @@ export interface AnalysisRequest {
   examiner?: string;
   /** Score with a named ensemble's installed members (dfdc-2020-winner) instead of every installed model. */
   ensemble?: string;
+  /**
+   * Analyse through a job queue (redis:// or rediss:// URL) with `deepscan worker` processes
+   * instead of on this machine; the evidence is still registered and hashed here.
+   */
+  queue?: string;
 }
 
 export type TaskStatus = 'running' | 'completed' | 'cancelled' | 'failed';

@@ -76,6 +76,10 @@ describe('validateAnalysisRequest / validateFrames', () => {
   it('accepts the one named ensemble and refuses any other (issue 12)', () => {
     expect(check(s.analysisRequest, { caseId: CASE, ensemble: 'dfdc-2020-winner' })).toEqual({ ok: true, value: { caseId: CASE, ensemble: 'dfdc-2020-winner' } });
     expect(errorOf(check(s.analysisRequest, { caseId: CASE, ensemble: 'mine' }))).toMatch(/ensemble must be dfdc-2020-winner/);
+    // A job queue (issue 14): only its shape here; the engine applies the password/loopback rule.
+    expect(check(s.analysisRequest, { caseId: CASE, queue: 'rediss://u:p@lab:6380' })).toEqual({ ok: true, value: { caseId: CASE, queue: 'rediss://u:p@lab:6380' } });
+    expect(errorOf(check(s.analysisRequest, { caseId: CASE, queue: 'http://lab:6379' }))).toMatch(/queue must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(errorOf(check(s.analysisRequest, { caseId: CASE, queue: 'redis://lab\n:6379' }))).toMatch(/control characters|redis/);
   });
 
   it.each([0, -1, 1001, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '32', null, 1e9])('rejects frames = %s', (frames) => {

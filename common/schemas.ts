@@ -202,6 +202,11 @@ export const analysisRequest = request('startAnalysis', {
   frames: v.optional(frames),
   examiner: v.optional(examiner()),
   ensemble: v.optional(v.picklist([RELEASE_ENSEMBLE], `ensemble must be ${RELEASE_ENSEMBLE}`)),
+  // The engine parses it fully (host, port, password, loopback rule); here only its shape.
+  queue: v.optional(v.pipe(
+    text('queue', { max: 2048, singleLine: true, nonEmpty: true }),
+    v.check((u) => /^rediss?:\/\/[^\s]+$/.test(u), 'queue must be a redis:// or rediss:// URL'),
+  )),
 }) satisfies v.GenericSchema<unknown, AnalysisRequest>;
 
 /**

@@ -16,13 +16,21 @@ import { parseQueueUrl, QUEUE_NAME } from '../../main/engine/queue/connection.js
 import { analyzeCaseQueued, type QueueEvent } from '../../main/engine/queue/coordinator.js';
 import { payloadDigest } from '../../main/engine/queue/job.js';
 import { buildCaseJson, type CaseJson } from '../../main/engine/report/case-json.js';
+import { createWorkstationService } from '../../main/engine/service/index.js';
 import { verifyCaseAudit } from '../../main/engine/store/verify-audit.js';
+import type { TaskEvent } from '../../common/api.js';
+import type { Result } from '../../common/result.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { makeStillImage, makeTestVideo } from '../helpers/make-media.js';
 import { FIXTURE_VIDEO, FIXTURES, tempDir } from '../helpers/paths.js';
 import { freePort, startRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const FRAMES = 3;
+
+function value<T>(r: Result<T>): T {
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+  return r.value;
+}
 let work: string;
 let evidence: string;
 let redis: TestRedis;
@@ -171,6 +179,42 @@ describe('analyze --queue with deepscan worker processes', () => {
     expect(workers).toHaveLength(4);
     for (const w of workers) expect(w.name).toMatch(new RegExp(`:(${w1.pid}|${w2.pid})$`));
     expect(events.some((e) => e.type === 'item-held')).toBe(true);
+    expect(await jobsLeft()).toBe(0);
+  }, 90_000);
+
+  it('the workstation service (the UI\'s path) starts a queued analysis: same results, progress names the worker, an insecure URL is refused', async () => {
+    const service = createWorkstationService({ home: join(work, 'home-svc') });
+    try {
+      const summary = value(await service.openCase({ folder: evidence, examiner: 'Q. Examiner' }));
+      // No password and not on loopback: refused before any task starts, without contacting it.
+      const refused = await service.startAnalysis({ caseId: summary.id, frames: FRAMES, queue: 'redis://192.0.2.10:6379' });
+      expect(refused.ok).toBe(false);
+      if (!refused.ok) expect(refused.error.code).toBe('queue-insecure');
+      const events: TaskEvent[] = [];
+      const finished = new Promise<TaskEvent>((resolve) => {
+        const off = service.onTaskEvent((e) => {
+          events.push(e);
+          if (e.type === 'task-finished') {
+            off();
+            resolve(e);
+          }
+        });
+      });
+      value(await service.startAnalysis({ caseId: summary.id, frames: FRAMES, queue: redis.url }));
+      expect(await finished).toMatchObject({ status: 'completed', error: null });
+      expect(events.some((e) => e.type === 'item-progress' && / on .+:\d+$/.test(e.stage))).toBe(true);
+    } finally {
+      await service.cancelAll();
+    }
+    await expectLikeLocal(join(work, 'home-svc'));
+    const c = await openCase({ folder: evidence, home: join(work, 'home-svc'), mustExist: true, readonly: true });
+    const entries = (c.store.db.prepare("SELECT actor, details FROM audit_log WHERE action = 'evidence-analyzed'").all() as { actor: string; details: string }[]);
+    c.store.close();
+    expect(entries).toHaveLength(4);
+    for (const e of entries) {
+      expect(e.actor).toBe('Q. Examiner');
+      expect((JSON.parse(e.details) as { worker: { name: string } }).worker.name).toMatch(new RegExp(`:(${w1.pid}|${w2.pid})$`));
+    }
     expect(await jobsLeft()).toBe(0);
   }, 90_000);
 

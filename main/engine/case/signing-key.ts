@@ -1,5 +1,5 @@
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync, constants as fsc } from 'node:fs';
+import { createPrivateKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { closeSync, fsyncSync, fstatSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeSync, constants as fsc } from 'node:fs';
 import { join } from 'node:path';
 import { keyIdOf, makeSigner, rawPublicKey, type AuditSigner, type Keyring } from '../store/audit-signing.js';
 import { DeepscanError, errorMessage } from '../util/errors.js';
@@ -100,20 +100,34 @@ function createKeyFile(file: string, protector: KeyProtector): void {
     format: FORMAT, version: 1, algorithm: 'ed25519', protection: protector.name, keyId: keyIdOf(raw), publicKey: raw.toString('base64'),
     privateKey: protector.wrap(privateKey.export({ format: 'der', type: 'pkcs8' })).toString('base64'), createdAt: new Date().toISOString(),
   };
+  // Written completely to a private temporary file first, then linked into place: link(2)
+  // fails when the name exists, so two processes starting at once never overwrite each other's
+  // key, and no reader ever sees a half-written key file (the loser reads the winner's).
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   let fd: number;
   try {
-    // O_EXCL: two processes starting at once never overwrite each other's key; the loser reads the winner's.
-    fd = openSync(file, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | (fsc.O_NOFOLLOW ?? 0), 0o600);
+    fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | (fsc.O_NOFOLLOW ?? 0), 0o600);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return;
     throw new DeepscanError('signing-key', `${file}: cannot create the audit signing key (${errorMessage(e)})`, { file, cause: e });
   }
   try {
-    const text = `${JSON.stringify(body, null, 2)}\n`;
-    writeSync(fd, text);
-    if (process.platform !== 'win32' && (fstatSync(fd).mode & 0o077) !== 0) throw new Error('the file was created with group/other permissions');
+    try {
+      const text = `${JSON.stringify(body, null, 2)}\n`;
+      writeSync(fd, text);
+      fsyncSync(fd);
+      if (process.platform !== 'win32' && (fstatSync(fd).mode & 0o077) !== 0) throw new Error('the file was created with group/other permissions');
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      linkSync(tmp, file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  } catch (e) {
+    throw new DeepscanError('signing-key', `${file}: cannot create the audit signing key (${errorMessage(e)})`, { file, cause: e });
   } finally {
-    closeSync(fd);
+    rmSync(tmp, { force: true });
   }
 }
 

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { AnalysisRequest, CaseDetailsRequest, DeepscanApi, OpenCaseRequest, ReviewQueueFilter, ReviewRequest, TaskEvent, TaskInfo } from '../../../common/api.js';
 import { openCase, resolveEvidenceFolder, type OpenedCase } from '../case/open-case.js';
 import { deepscanHome } from '../case/workspace.js';
-import { analyzeCase } from '../pipeline/analyze-case.js';
+import { analyzeCase, type AnalysisEvent } from '../pipeline/analyze-case.js';
+import { parseQueueUrl } from '../queue/connection.js';
+import { analyzeCaseQueued, type QueueEvent } from '../queue/coordinator.js';
 import { ingestCaseFolder } from '../ingest/ingest.js';
 import { locateFfmpeg } from '../media/ffmpeg.js';
 import type { CaseStore } from '../store/case-store.js';
@@ -160,6 +162,8 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
         const actor = examinerFor(connections.writer(req.caseId), req.examiner);
         // A named ensemble with no installed member is refused now, not as a failed task.
         const models = req.ensemble ? (await ensembleModels(home, req.ensemble)).models.map((m) => m.id) : undefined;
+        // A queue URL that is malformed or insecure (no password off loopback) is refused now.
+        const queue = req.queue ? parseQueueUrl(req.queue) : null;
         if (runningByCase.has(req.caseId)) throw new DeepscanError('invalid-argument', 'an analysis of this case is already running');
         const taskId = randomUUID();
         const controller = new AbortController();
@@ -169,17 +173,23 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
           let c: OpenedCase | null = null;
           try {
             c = await openCase({ folder, home, actor });
-            const result = await analyzeCase(c, {
-              frames: req.frames,
-              models,
-              signal: controller.signal,
-              onEvent: (e) => {
-                if (e.type === 'run-started') emit({ type: 'task-started', taskId, caseId: req.caseId, total: e.total });
-                else if (e.type === 'verify-progress') emit({ type: 'item-progress', taskId, evidencePath: e.path, stage: 'verify', fraction: e.total ? e.done / e.total : 1, done: e.done, total: e.total });
-                else if (e.type === 'item-progress') emit({ type: 'item-progress', taskId, evidencePath: e.path, stage: e.stage, fraction: e.fraction, done: e.index, total: e.total });
-                else if (e.type === 'item-finished') emit({ type: 'item-finished', taskId, evidencePath: e.path, status: e.status, error: e.error, skipped: e.skipped });
-              },
-            });
+            // Queue events name no index: count what the run said and what finished.
+            let total = 0;
+            let finished = 0;
+            const onEvent = (e: AnalysisEvent | QueueEvent) => {
+              if (e.type === 'run-started') total = e.total;
+              if (e.type === 'item-finished' || e.type === 'item-failed') finished++;
+              if (e.type === 'run-started') emit({ type: 'task-started', taskId, caseId: req.caseId, total: e.total });
+              else if (e.type === 'verify-progress') emit({ type: 'item-progress', taskId, evidencePath: e.path, stage: 'verify', fraction: e.total ? e.done / e.total : 1, done: e.done, total: e.total });
+              else if (e.type === 'item-progress') emit({ type: 'item-progress', taskId, evidencePath: e.path, stage: e.stage, fraction: e.fraction, done: e.index, total: e.total });
+              else if (e.type === 'item-finished') emit({ type: 'item-finished', taskId, evidencePath: e.path, status: e.status, error: e.error, skipped: e.skipped });
+              // Queued runs: which worker holds the item, and items whose job failed every attempt.
+              else if (e.type === 'item-held') emit({ type: 'item-progress', taskId, evidencePath: e.path, stage: `${e.stage} on ${e.worker}`, fraction: e.fraction, done: finished, total });
+              else if (e.type === 'item-failed') emit({ type: 'item-finished', taskId, evidencePath: e.path, status: 'pending', error: `${e.code}: ${e.error}`, skipped: false });
+            };
+            const result = queue
+              ? await analyzeCaseQueued(c, { target: queue, frames: req.frames, models, signal: controller.signal, onEvent })
+              : await analyzeCase(c, { frames: req.frames, models, signal: controller.signal, onEvent });
             info.status = result.status;
             emit({ type: 'task-finished', taskId, status: result.status, error: result.error });
           } catch (e) {

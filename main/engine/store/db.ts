@@ -70,16 +70,32 @@ function migrate(db: CaseDb, migrations: readonly Migration[]): void {
   }).exclusive();
 }
 
-/** SQLITE_BUSY after the busy timeout: another process holds the case; say which file. */
+function isBusy(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || (code?.startsWith('SQLITE_BUSY_') ?? false);
+}
+
+/**
+ * Runs the set-up, retrying while another process holds the case, for at most `waitedMs`.
+ * SQLite's busy handler covers ordinary lock waits, but a few lock conflicts of a brand-new
+ * database (switching it to WAL while another opener reads it, WAL recovery) return SQLITE_BUSY
+ * at once; the set-up is idempotent (the schema version is re-read under the lock), so it is
+ * simply tried again. Past the wait: 'case-busy', naming the file.
+ */
 function whenBusy<T>(file: string, waitedMs: number, fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code?.startsWith('SQLITE_BUSY_')) {
-      throw new DeepscanError('case-busy', `${file}: the case database is locked by another Deepscan process (waited ${waitedMs / 1000} s); try again when it has finished`, { file, cause: e });
+  const deadline = Date.now() + waitedMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isBusy(e)) throw e;
+      if (Date.now() >= deadline) {
+        throw new DeepscanError('case-busy', `${file}: the case database is locked by another Deepscan process (waited ${waitedMs / 1000} s); try again when it has finished`, { file, cause: e });
+      }
+      // A short, growing pause (synchronous: opening a case is synchronous throughout).
+      Atomics.wait(pause, 0, 0, Math.min(200, 10 * 2 ** Math.min(attempt, 4)));
     }
-    throw e;
   }
 }
 

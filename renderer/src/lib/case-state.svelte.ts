@@ -78,6 +78,8 @@ export class CaseState {
   frames = $state(FRAMES_DEFAULT);
   /** '' → every installed model; a name → that ensemble's installed members (issue 12). */
   ensemble = $state<'' | typeof RELEASE_ENSEMBLE>('');
+  /** '' → analyse on this machine; a redis:// URL → through the lab's job queue (issue 14). */
+  queue = $state('');
 
   readonly running = $derived(this.task !== null && (this.task.status === 'running' || this.task.status === 'starting'));
   readonly counts = $derived(countByStatus(this.evidence));
@@ -219,7 +221,7 @@ export class CaseState {
     this.error = null;
     this.progress = {};
     this.task = newTask(null, c.id, 'starting', 0);
-    const info = await this.#call('starting', () => this.#api.startAnalysis({ caseId: c.id, frames, ...(examiner ? { examiner } : {}), ...(this.ensemble ? { ensemble: this.ensemble } : {}) }));
+    const info = await this.#call('starting', () => this.#api.startAnalysis({ caseId: c.id, frames, ...(examiner ? { examiner } : {}), ...(this.ensemble ? { ensemble: this.ensemble } : {}), ...(this.queue.trim() ? { queue: this.queue.trim() } : {}) }));
     if (!info) {
       this.task = null;
       return;

@@ -68,6 +68,13 @@ describe('CaseState', () => {
     expect(s.error).toBe(null);
   });
 
+  it('starts a queued analysis when a job-queue URL is given (issue 14), trimmed; empty means this machine', async () => {
+    const { api, s } = await opened();
+    s.queue = '  redis://:secret@lab-queue:6379  ';
+    await s.start('E. Examiner');
+    expect(api.calls).toContainEqual(['startAnalysis', { caseId: 'case-1', frames: 32, examiner: 'E. Examiner', queue: 'redis://:secret@lab-queue:6379' }]);
+  });
+
   it('follows a task through its events and refreshes the list at the end', async () => {
     const { api, s } = await opened();
     await s.start();
