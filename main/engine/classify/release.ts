@@ -5,6 +5,7 @@
  * a card, so an arbitrary or test checkpoint cannot pass for the published detector.
  */
 import { RELEASE_ENSEMBLE, UNCARDED_LABEL as UNCARDED } from '../../../common/model-card.js';
+import type { ModelCardInfo } from '../../../common/api.js';
 
 export { RELEASE_ENSEMBLE };
 
@@ -23,17 +24,8 @@ export const RELEASE_FILES: readonly string[] = RELEASE_MEMBERS.map(releaseFileN
 export const RELEASE_REPOSITORY = 'https://github.com/selimsef/dfdc_deepfake_challenge';
 export const RELEASE_TAG = '0.0.1';
 
-export interface ModelCard {
-  ensemble: string;
-  /** This model's released file, seed and epoch. */
-  member: { fileName: string; seed: number; epoch: number };
-  source: { repository: string; release: string; files: string[] };
-  licence: string;
-  trainingData: string;
-  inputSize: number;
-  publishedAccuracy: string;
-  knownLimits: string[];
-}
+/** The release's model card, as the API carries it (common/api.ts): one type for both. */
+export type ModelCard = ModelCardInfo;
 
 // Label for every model without a card, wherever a model is named (CLI, UI, JSON, PDF).
 export { UNCARDED_LABEL } from '../../../common/model-card.js';

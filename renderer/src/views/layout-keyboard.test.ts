@@ -4,7 +4,6 @@
  * out loud, one frame numbering, elapsed/ETA, real counts after an item, the empty folder.
  */
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
-import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { taskTiming } from '../lib/case-state.svelte.js';
@@ -12,19 +11,7 @@ import type { MediaUrlFn } from '../lib/media-url.js';
 import { personSeries } from '../lib/person-series.js';
 import { analysedFake, fakeApi, SUMMARY, videoDetail, type FakeApi } from '../lib/test-fakes.js';
 import { Workstation } from '../lib/workstation.svelte.js';
-
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-} as unknown as typeof ResizeObserver;
-
-async function settle() {
-  for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 0));
-    await tick();
-  }
-}
+import { settle } from './dom-test-kit.js';
 
 async function start(api: FakeApi = analysedFake(), mediaUrl: MediaUrlFn = (c, id) => `/api/evidence/${c}/${id}?token=t`) {
   const app = new Workstation(api, { mediaUrl });

@@ -3,26 +3,13 @@
  * which records the undo itself); the face reads "not reviewed" again afterwards.
  */
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import type { UndoResult } from '../../../common/api.js';
 import { ok } from '../../../common/result.js';
 import App from '../App.svelte';
 import { analysedFake, SUMMARY, type FakeApi } from '../lib/test-fakes.js';
 import { Workstation } from '../lib/workstation.svelte.js';
-
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-} as unknown as typeof ResizeObserver;
-
-async function settle() {
-  for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 0));
-    await tick();
-  }
-}
+import { settle } from './dom-test-kit.js';
 
 async function faceView(api: FakeApi, confirm: (m: string) => boolean) {
   const app = new Workstation(api, { confirm, mediaUrl: () => null });

@@ -1,24 +1,10 @@
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
-import { tick } from 'svelte';
 import { describe, expect, it } from 'vitest';
 import { STANDING_NOTE } from '../../../common/verdict.js';
 import App from '../App.svelte';
 import { analysedFake, HEAT_PNG, HEATMAP_LABEL, MASK_PNG, maskOverlay, REPORT, SUMMARY, type FakeApi } from '../lib/test-fakes.js';
 import { Workstation } from '../lib/workstation.svelte.js';
-
-// jsdom has no ResizeObserver (bind:clientWidth uses it); sizes stay 0 there.
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-} as unknown as typeof ResizeObserver;
-
-async function settle() {
-  for (let i = 0; i < 8; i++) {
-    await new Promise((r) => setTimeout(r, 0));
-    await tick();
-  }
-}
+import { settle } from './dom-test-kit.js';
 
 async function start(opts: { examiner?: string; api?: FakeApi } = {}) {
   const api = opts.api ?? analysedFake();
