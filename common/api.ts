@@ -210,6 +210,8 @@ export interface ReviewQueueItem {
   path: string;
   frameId: number;
   frameIndex: number;
+  /** The frame's place among the item's sampled frames (0-based); absent from older engines. */
+  sampleNo?: number;
   faceId: number;
   faceNo: number;
   track: number | null;
@@ -386,11 +388,59 @@ export interface ComparisonInfo {
 }
 
 export interface ReportResult {
+  /** The report's id: the seq of its 'report-generated' audit entry (what hosts serve and open it by). */
+  id: number;
   /** Absolute path of the written PDF (in the case workspace, never the evidence folder). */
   file: string;
   sha256: string;
   pages: number;
   generatedAt: string;
+  /** A safe file name for a copy: case number (or name) and date, e.g. `deepscan-report-2026-0042-2026-12-02.pdf`. */
+  downloadName: string;
+}
+
+/**
+ * A playback copy of an evidence video (transcoded once into the case workspace for a browser
+ * that cannot play its codec): never the evidence, and labelled so wherever it is shown.
+ */
+export interface PlaybackCopyInfo {
+  evidenceId: number;
+  /** The evidence bytes it was made from (the copy's key). */
+  evidenceSha256: string;
+  /** Absolute path of the copy, in the case workspace (never the evidence folder). */
+  file: string;
+  /** SHA-256 and size of the copy itself (recorded in the audit log). */
+  sha256: string;
+  bytes: number;
+  mediaType: string;
+  createdAt: string;
+  /** ffmpeg's version and the encoding parameters used. */
+  ffmpegVersion: string;
+  ffmpegArgs: string[];
+  /** True when this request found an existing copy instead of transcoding. */
+  reused: boolean;
+}
+
+/** A report the engine wrote for a case, as its audit entry records it (getReportFile). */
+export interface ReportFileInfo {
+  id: number;
+  /** Where the engine wrote it (case workspace, or a CLI --pdf path). */
+  file: string;
+  /** The SHA-256 recorded when it was written; a file that no longer matches is refused ('report-changed'). */
+  sha256: string;
+  bytes: number | null;
+  generatedAt: string;
+  downloadName: string;
+  /** The case's evidence folder: copies are never written inside it. */
+  evidenceFolder: string;
+}
+
+/** A verified copy of a report written where the examiner chose ('report-copied' in the audit log). */
+export interface ReportCopy {
+  reportId: number;
+  /** Absolute path of the copy (outside the evidence folder). */
+  file: string;
+  sha256: string;
 }
 
 /**

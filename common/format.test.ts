@@ -24,6 +24,20 @@ describe('formatProbability', () => {
     expect(formatProbability(1)).toBe('1.000');
     expect(formatProbability(0)).toBe('0.000');
     expect(formatProbability(0.0001)).toBe('<0.001');
+    expect(formatProbability(0.9996)).toBe('>0.999');
+    expect(formatProbability(0.9995)).toBe('>0.999');
+    expect(formatProbability(0.9994)).toBe('0.999');
+  });
+  it('never rounds a value up onto a band limit it is below', () => {
+    // 0.7996 is in the moderate band (< 0.8): it must not read as the strong band's 0.800.
+    expect(formatProbability(0.7996)).toBe('0.799');
+    expect(formatProbability(0.49951)).toBe('0.499');
+    expect(formatProbability(0.6499)).toBe('0.649');
+    expect(formatProbability(0.89999)).toBe('0.899');
+    expect(formatProbability(0.8)).toBe('0.800');
+    expect(formatProbability(0.8004)).toBe('0.800');
+    expect(formatProbability(0.7994)).toBe('0.799');
+    expect(formatProbability(0.7985)).toBe('0.799');
   });
   it('writes a dash for a missing value', () => {
     expect(formatProbability(null)).toBe('—');

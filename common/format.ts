@@ -6,6 +6,7 @@
  *
  * Pure functions: no Node, no DOM.
  */
+import { BAND_LIMITS } from './verdict.js';
 
 export interface FaceRefParts {
   /** Stored track id (0-based); null when the face belongs to no track. */
@@ -44,17 +45,25 @@ export const PROBABILITY_DECIMALS = 3;
  * A probability with PROBABILITY_DECIMALS decimals, rounded half away from zero on the decimal
  * value (not on its binary approximation). A value that is not exactly 0 or 1 never reads as
  * 0.000 or 1.000 — a model is never that certain — but as '<0.001' or '>0.999'. null → '—'.
+ * Rounding never carries a value up onto a verdict band limit: 0.7996 is in the moderate band,
+ * so it reads 0.799, not 0.800 beside the word "moderate".
  */
 export function formatProbability(p: number | null | undefined): string {
   if (p === null || p === undefined || !Number.isFinite(p)) return '—';
   const scale = 10 ** PROBABILITY_DECIMALS;
   const smallest = 1 / scale;
   if (p > 0 && p < smallest / 2) return `<${smallest.toFixed(PROBABILITY_DECIMALS)}`;
-  if (p < 1 && p > 1 - smallest / 2) return `>${(1 - smallest).toFixed(PROBABILITY_DECIMALS)}`;
+  // >= : 0.9995 itself would round to 1.000.
+  if (p < 1 && p >= 1 - smallest / 2) return `>${(1 - smallest).toFixed(PROBABILITY_DECIMALS)}`;
   // toPrecision(12) drops binary noise (0.1235 is stored as 0.12349999…) before rounding.
-  const rounded = Math.round(Number((p * scale).toPrecision(12))) / scale;
+  const scaled = Number((p * scale).toPrecision(12));
+  let rounded = Math.round(scaled) / scale;
+  if (BAND_EDGES.some((limit) => p < limit && rounded >= limit)) rounded = Math.floor(scaled) / scale;
   return rounded.toFixed(PROBABILITY_DECIMALS);
 }
+
+/** The verdict band limits (0.5, 0.65, 0.8, 0.9) a shown probability must not be rounded across. */
+const BAND_EDGES: readonly number[] = Object.values(BAND_LIMITS);
 
 /** Difference energy (mean of the 1 − SSIM mask, 0–1), same precision as probabilities. */
 export function formatEnergy(e: number | null | undefined): string {

@@ -21,6 +21,9 @@ import type {
   EvidenceRow,
   FaceOverlays,
   ModelInfo,
+  PlaybackCopyInfo,
+  ReportCopy,
+  ReportFileInfo,
   ReportResult,
   ReviewInfo,
   ReviewQueueItem,
@@ -121,6 +124,32 @@ export const OPERATIONS = {
     optional: [s.text('examiner', { max: s.LIMITS.examiner, nonEmpty: true, singleLine: true })],
     lane: 'tasks',
   }),
+  /** The playback copy of an evidence video made earlier (for its current bytes), or null. */
+  getPlaybackCopy: op<PlaybackCopyInfo | null>()({ channel: 'deepscan:get-playback-copy', args: [s.caseId(), s.rowId('evidenceId')] }),
+  /**
+   * Starts making the playback copy of an evidence video the browser cannot play (H.264/AAC MP4
+   * in the case workspace, once per evidence hash): a task with progress events, cancelled with
+   * cancelAnalysis(taskId); audited as 'playback-copy-made'.
+   */
+  startPlaybackCopy: op<TaskInfo>()({ channel: 'deepscan:start-playback-copy', args: [s.caseId(), s.rowId('evidenceId')], optional: [s.examiner()], lane: 'tasks' }),
+  /** The report recorded under audit entry `reportId` (path, recorded SHA-256, a safe name for copies); reads no file. */
+  getReportFile: op<ReportFileInfo>()({ channel: 'deepscan:get-report-file', args: [s.caseId(), s.rowId('reportId')] }),
+  /**
+   * Copies a report, verified against its recorded SHA-256, to a .pdf path outside the evidence
+   * folder ('output-inside-evidence' otherwise); audited as 'report-copied'.
+   */
+  saveReportCopy: op<ReportCopy>()({
+    channel: 'deepscan:save-report-copy',
+    args: [s.caseId(), s.rowId('reportId'), s.absolutePath('destination')],
+    optional: [s.examiner()],
+    lane: 'tasks',
+  }),
+  /** Native save dialog for a report, then saveReportCopy; `null` when cancelled (desktop host only). */
+  saveReportAs: op<ReportCopy | null>()({ channel: 'deepscan:save-report-as', args: [s.caseId(), s.rowId('reportId')], optional: [s.examiner()], host: true }),
+  /** Opens the report (the copy saved in this session, else the workspace file) in the system's PDF viewer; answers the path (desktop host only). */
+  openReport: op<string>()({ channel: 'deepscan:open-report', args: [s.caseId(), s.rowId('reportId')], host: true }),
+  /** Shows that file in the system's file manager; answers the path (desktop host only). */
+  showReportInFolder: op<string>()({ channel: 'deepscan:show-report-in-folder', args: [s.caseId(), s.rowId('reportId')], host: true }),
   /** Native "choose folder" dialog; `null` when the user cancelled (desktop host only). */
   pickFolder: op<string | null>()({ channel: 'deepscan:pick-folder', args: [], host: true }),
 } as const;

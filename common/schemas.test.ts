@@ -160,6 +160,8 @@ describe('issue 13 arguments', () => {
     const ok = parseArguments('getReviewQueue', [CASE, 0.5, { evidenceId: 3, track: 1, bands: ['strong'], decisions: ['none', 'fake'], energyMin: 0.05, states: ['needs-decision'] }]);
     expect(ok.ok).toBe(true);
     expect(errorOf(parseArguments('getReviewQueue', [CASE, 0.5, { bands: ['fake'] }]))).toMatch(/bands may hold only/);
+    // Several bands at once (any of them matches).
+    expect(parseArguments('getReviewQueue', [CASE, 0.5, { bands: ['very-strong', 'strong', 'moderate'] }]).ok).toBe(true);
     expect(errorOf(parseArguments('getReviewQueue', [CASE, 0.5, { energyMax: 2 }]))).toMatch(/energyMax must be a number from 0 to 1/);
     expect(errorOf(parseArguments('getReviewQueue', [CASE, 0.5, { person: 1 }]))).toMatch(/unknown field "person"/);
   });

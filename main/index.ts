@@ -15,7 +15,7 @@ import { startUtilityEngine } from './ipc/engine-process.js';
 import { registerIpc } from './ipc/register.js';
 import { APP_ORIGIN, isAppUrl } from './ipc/validate.js';
 import { CONTENT_SECURITY_POLICY, rendererFileFor, securityHeaders } from './security.js';
-import { openEvidenceStream, StreamRefused } from './web/evidence-stream.js';
+import { openEvidenceStream, openPlaybackCopyStream, StreamRefused } from './web/evidence-stream.js';
 import type { DeepscanApi } from '../common/api.js';
 
 const RENDERER_DIR = path.join(import.meta.dirname, '..', 'renderer');
@@ -31,13 +31,14 @@ protocol.registerSchemesAsPrivileged([
 app.enableSandbox();
 
 /** The engine, once started: the source of the evidence list that playback is checked against. */
-let evidenceSource: Pick<DeepscanApi, 'getCase' | 'listEvidence'> | null = null;
+let evidenceSource: Pick<DeepscanApi, 'getCase' | 'listEvidence' | 'getPlaybackCopy'> | null = null;
 
-/** app://deepscan/evidence/<caseId>/<evidenceId>: the same read-only checks as the web host. */
-async function serveEvidence(request: Request, caseId: string, evidenceId: number): Promise<Response> {
+/** app://deepscan/evidence/<caseId>/<evidenceId> (and /playback-copy/…): the same read-only checks as the web host. */
+async function serveEvidence(request: Request, caseId: string, evidenceId: number, copy: boolean): Promise<Response> {
   if (!evidenceSource || (request.method !== 'GET' && request.method !== 'HEAD')) return new Response('Not found', { status: 404 });
   try {
-    const out = await openEvidenceStream(evidenceSource, caseId, evidenceId, request.headers.get('range') ?? undefined, request.method === 'HEAD');
+    const open = copy ? openPlaybackCopyStream : openEvidenceStream;
+    const out = await open(evidenceSource, caseId, evidenceId, request.headers.get('range') ?? undefined, request.method === 'HEAD');
     const body = out.body ? (Readable.toWeb(out.body) as ReadableStream<Uint8Array>) : null;
     return new Response(body, { status: out.status, headers: out.headers });
   } catch (e) {
@@ -48,8 +49,8 @@ async function serveEvidence(request: Request, caseId: string, evidenceId: numbe
 
 /** Serves files of the built renderer, and nothing outside its folder. */
 async function serveRenderer(request: Request): Promise<Response> {
-  const media = isAppUrl(request.url) ? /^\/evidence\/([A-Za-z0-9_-]{1,128})\/(\d{1,12})$/.exec(new URL(request.url).pathname) : null;
-  if (media) return serveEvidence(request, media[1], Number(media[2]));
+  const media = isAppUrl(request.url) ? /^\/(evidence|playback-copy)\/([A-Za-z0-9_-]{1,128})\/(\d{1,12})$/.exec(new URL(request.url).pathname) : null;
+  if (media) return serveEvidence(request, media[2], Number(media[3]), media[1] === 'playback-copy');
   const target = request.method === 'GET' ? rendererFileFor(request.url, RENDERER_DIR) : null;
   if (!target) return new Response('Not found', { status: 404 });
   try {

@@ -47,7 +47,11 @@ function recorder(overrides: Partial<DeepscanApi> = {}) {
     getFaceOverlays: async (id, f) => (calls.push(['getFaceOverlays', [id, f]]), ok({ mask: null, heatmap: null })),
     computeHeatmap: async (id, f) => (calls.push(['computeHeatmap', [id, f]]), ok({ mask: null, heatmap: null })),
     compareVideos: async (id, s, r, o) => (calls.push(['compareVideos', [id, s, r, o]]), ok({ comparisonId: 1, suspectPath: 's', referencePath: 'r', offset: o ?? 0, frames: 0, faces: 0, meanEnergy: null })),
-    exportReport: async (id, ex) => (calls.push(['exportReport', [id, ex]]), ok({ file: '/r.pdf', sha256: '0'.repeat(64), pages: 1, generatedAt: '2026-11-24T00:00:00Z' })),
+    exportReport: async (id, ex) => (calls.push(['exportReport', [id, ex]]), ok({ id: 5, file: '/r.pdf', sha256: '0'.repeat(64), pages: 1, generatedAt: '2026-11-24T00:00:00Z', downloadName: 'deepscan-report-x-2026-11-24.pdf' })),
+    getReportFile: async (id, r) => (calls.push(['getReportFile', [id, r]]), ok({ id: r, file: '/r.pdf', sha256: '0'.repeat(64), bytes: 1, generatedAt: '2026-11-24T00:00:00Z', downloadName: 'deepscan-report-x-2026-11-24.pdf', evidenceFolder: '/ev' })),
+    getPlaybackCopy: async (id, ev) => (calls.push(['getPlaybackCopy', [id, ev]]), ok(null)),
+    startPlaybackCopy: async (id, ev, ex) => (calls.push(['startPlaybackCopy', [id, ev, ex]]), ok(task)),
+    saveReportCopy: async (id, r, d, ex) => (calls.push(['saveReportCopy', [id, r, d, ex]]), ok({ reportId: r, file: d, sha256: '0'.repeat(64) })),
     onTaskEvent: () => () => {},
     ...overrides,
   };

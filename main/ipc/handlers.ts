@@ -9,14 +9,16 @@
  * to them; tests call them directly.
  */
 import { IPC_CHANNELS, type DeepscanApi } from '../../common/api.js';
-import { OPERATION_NAMES, OPERATIONS, parseArguments, type OperationName, type ResultOf } from '../../common/operations.js';
+import { OPERATION_NAMES, OPERATIONS, parseArguments, type ArgsOf, type HostOperationName, type OperationName, type ResultOf } from '../../common/operations.js';
 import { fail, ok, type ApiError, type Result } from '../../common/result.js';
 
-/** Host capabilities that need the window (native dialogs); absent in headless use. */
-export interface IpcHost {
-  /** Shows a folder chooser; resolves to the absolute path, or null when cancelled. */
-  pickFolder(): Promise<string | null>;
-}
+/**
+ * Host capabilities that need the window (native dialogs, the system shell); absent in
+ * headless use. One method per host operation of the table, taking its validated arguments and
+ * resolving to its value; what it throws (with a lower-case `code`) becomes the Result's error.
+ * A host without a method answers that operation with 'unsupported'.
+ */
+export type IpcHost = { [K in HostOperationName]?: (...args: ArgsOf<K>) => Promise<ResultOf<K>> };
 
 export type InvokeOperation = OperationName;
 export type InvokeChannel = (typeof IPC_CHANNELS)[InvokeOperation];
@@ -83,10 +85,13 @@ async function guard<T>(op: string, call: () => Promise<Result<T>>, log: IpcHand
 }
 
 /** Host operations: implemented by the window's host (Electron), not by the engine service. */
-function hostCall(name: OperationName, host: IpcHost | undefined): (() => Promise<Result<unknown>>) | null {
-  if (name !== 'pickFolder') return null;
-  if (!host) return async () => fail({ code: 'unsupported', message: 'Folder dialogs are not available in this host.' });
-  return async () => ok(await host.pickFolder());
+function hostCall(name: HostOperationName, host: IpcHost | undefined, args: unknown[]): () => Promise<Result<unknown>> {
+  const method = host?.[name] as ((...a: unknown[]) => Promise<unknown>) | undefined;
+  if (!method) {
+    const what = name === 'pickFolder' ? 'Folder dialogs are' : `${name} is`;
+    return async () => fail({ code: 'unsupported', message: `${what} not available in this host.` });
+  }
+  return async () => ok(await method.apply(host, args));
 }
 
 export function createIpcHandlers(service: DeepscanApi, options: IpcHandlerOptions = {}): IpcHandlers {
@@ -96,8 +101,7 @@ export function createIpcHandlers(service: DeepscanApi, options: IpcHandlerOptio
     handlers[OPERATIONS[name].channel] = async (args: unknown[]) => {
       const parsed = parseArguments(name, args);
       if (!parsed.ok) return parsed;
-      const viaHost = OPERATIONS[name].host ? hostCall(name, host) : null;
-      if (viaHost) return guard(name, viaHost, log);
+      if (OPERATIONS[name].host) return guard(name, hostCall(name as HostOperationName, host, parsed.value), log);
       const method = (service as unknown as Record<string, (...a: unknown[]) => Promise<Result<unknown>>>)[name];
       return guard(name, () => method.apply(service, parsed.value), log);
     };

@@ -3,10 +3,11 @@
  * calls from any frame that is not our own renderer (app://deepscan/… in our window), and
  * forwards the service's task events to the window.
  */
-import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { app, dialog, ipcMain, shell, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import { IPC_CHANNELS, type DeepscanApi, type TaskEvent } from '../../common/api.js';
 import { fail } from '../../common/result.js';
 import { createIpcHandlers, type IpcHandler } from './handlers.js';
+import { createReportHost } from './report-host.js';
 import { isAppUrl } from './validate.js';
 
 export interface RegisterIpcOptions {
@@ -34,6 +35,13 @@ export function registerIpc({ service, window, log }: RegisterIpcOptions): () =>
         });
         return res.canceled || res.filePaths.length === 0 ? null : (res.filePaths[0] ?? null);
       },
+      // Save as… / Open / Show in folder for exported reports (logic and tests in report-host.ts).
+      ...createReportHost({
+        service,
+        showSaveDialog: (options) => dialog.showSaveDialog(window, options),
+        shell: { openPath: (file) => shell.openPath(file), showItemInFolder: (file) => shell.showItemInFolder(file) },
+        defaultDir: () => app.getPath('documents'),
+      }),
     },
   });
 

@@ -10,7 +10,7 @@
  * One byte range per request (what media elements ask for); 206 with Content-Range.
  */
 import { constants, type ReadStream } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { DeepscanApi } from '../../common/api.js';
 
@@ -97,17 +97,44 @@ export async function openEvidenceStream(
   const fh = await open(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch(() => {
     throw new StreamRefused(404, 'not-found', `${row.path} cannot be opened.`);
   });
+  return rangeOf(fh, row.size, mediaTypeOf(file), range, head, `${row.path} is not the registered file`);
+}
+
+/**
+ * Opens the playback copy of evidence `evidenceId` (transcoded into the case workspace, see
+ * main/engine/service/proxies.ts): only the copy the engine recorded for the evidence's current
+ * bytes, read-only, and only while its size is the recorded one.
+ */
+export async function openPlaybackCopyStream(
+  service: Pick<DeepscanApi, 'getPlaybackCopy'>,
+  caseId: string,
+  evidenceId: number,
+  range: string | undefined,
+  head = false,
+): Promise<EvidenceStream> {
+  const copy = await service.getPlaybackCopy(caseId, evidenceId);
+  if (!copy.ok) throw new StreamRefused(404, copy.error.code, copy.error.message);
+  if (!copy.value) throw new StreamRefused(404, 'not-found', `Evidence ${evidenceId} has no playback copy.`);
+  const info = copy.value;
+  const fh = await open(info.file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch(() => {
+    throw new StreamRefused(404, 'not-found', 'The playback copy cannot be opened.');
+  });
+  return rangeOf(fh, info.bytes, info.mediaType, range, head, 'The playback copy is not the recorded one');
+}
+
+/** Answers `range` of an open file whose size must be `expected`; closes it on every refusal. */
+async function rangeOf(fh: FileHandle, expected: number, type: string, range: string | undefined, head: boolean, mismatch: string): Promise<EvidenceStream> {
   try {
     const st = await fh.stat();
-    if (!st.isFile() || st.size !== row.size) {
-      throw new StreamRefused(409, 'integrity-failed', `${row.path} is not the registered file (size ${st.size}, registered ${row.size}).`);
+    if (!st.isFile() || st.size !== expected) {
+      throw new StreamRefused(409, 'integrity-failed', `${mismatch} (size ${st.size}, recorded ${expected}).`);
     }
     const size = st.size;
     const r = parseRange(range, size);
     const start = r?.start ?? 0;
     const end = r?.end ?? size - 1;
     const headers: Record<string, string> = {
-      'Content-Type': mediaTypeOf(file),
+      'Content-Type': type,
       'Accept-Ranges': 'bytes',
       'Content-Length': String(size === 0 ? 0 : end - start + 1),
       'Cache-Control': 'no-store',

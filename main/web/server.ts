@@ -13,6 +13,10 @@
  *   worker thread (main/engine/host/), so this loop only parses, routes and answers. GET /api/events is a Server-Sent Events stream of task events.
  * - GET /api/evidence/<caseId>/<evidenceId> streams a registered evidence file read-only, with
  *   byte ranges, for playback (evidence-stream.ts); like the event stream it takes `?token=`.
+ *   GET /api/playback-copy/<caseId>/<evidenceId> does the same for its transcoded playback copy.
+ * - POST /api/reports/<caseId>/<reportId>/link (Bearer) answers a short-lived link ticket, and
+ *   GET /api/reports/<caseId>/<reportId>?ticket=…&disposition=attachment|inline serves that
+ *   report's PDF, verified against its recorded SHA-256 (report-download.ts). Bearer works too.
  * - Everything else is a file of the built renderer (dist/renderer), with the desktop app's
  *   Content-Security-Policy; nothing outside that folder is ever served.
  *
@@ -30,7 +34,8 @@ import type { ApiError } from '../../common/result.js';
 import { createIpcHandlers, type IpcHandler } from '../ipc/handlers.js';
 import { APP_ORIGIN } from '../ipc/validate.js';
 import { CONTENT_SECURITY_POLICY, rendererFileFor } from '../security.js';
-import { openEvidenceStream, StreamRefused } from './evidence-stream.js';
+import { openEvidenceStream, openPlaybackCopyStream, StreamRefused } from './evidence-stream.js';
+import { loadReport, reportIds, ReportTickets, type Disposition } from './report-download.js';
 
 export const LOOPBACK = '127.0.0.1';
 /** Largest request body accepted (the largest real request, a folder path, is a few KiB). */
@@ -155,6 +160,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const log = opts.log;
   const handlers = createIpcHandlers(opts.service, { log }) as unknown as Record<string, IpcHandler<unknown>>;
   const streams = new Set<ServerResponse>();
+  const tickets = new ReportTickets();
   const sockets = new Set<Socket>();
   let port = 0;
   let allowedHosts = new Set<string>();
@@ -195,11 +201,16 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       openEventStream(res);
       return;
     }
-    const media = /^evidence\/([A-Za-z0-9_-]{1,128})\/(\d{1,12})$/.exec(name);
+    const media = /^(evidence|playback-copy)\/([A-Za-z0-9_-]{1,128})\/(\d{1,12})$/.exec(name);
     if (media) {
       // A <video> element sends no Authorization header: like the event stream, ?token= is accepted.
       checkToken(req, url, true);
-      await streamEvidence(req, res, media[1], Number(media[2]));
+      await streamEvidence(req, res, media[2], Number(media[3]), media[1] === 'playback-copy');
+      return;
+    }
+    const report = /^reports\/([^/]{1,128})\/([^/]{1,16})(\/link)?$/.exec(name);
+    if (report) {
+      await handleReport(req, res, url, report[1], report[2], report[3] !== undefined);
       return;
     }
     checkToken(req, url, false);
@@ -220,11 +231,40 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     sendJson(res, 200, result);
   }
 
-  async function streamEvidence(req: IncomingMessage, res: ServerResponse, caseId: string, evidenceId: number): Promise<void> {
+  /** A report's link ticket (POST …/link), or its PDF (GET/HEAD), by id only. */
+  async function handleReport(req: IncomingMessage, res: ServerResponse, url: URL, rawCase: string, rawId: string, link: boolean): Promise<void> {
+    const ticket = url.searchParams.get('ticket');
+    // A ticket stands in for the token only for the report it was issued for, and only to read it.
+    const admitted = !link && tickets.admits(ticket, rawCase, Number(rawId));
+    if (!admitted) checkToken(req, url, false);
+    try {
+      const [caseId, reportId] = reportIds(rawCase, rawId);
+      if (link) {
+        if (req.method !== 'POST') throw new HttpError(405, 'method-not-allowed', 'Ask for a report link with POST.', { Allow: 'POST' });
+        const info = await opts.service.getReportFile(caseId, reportId);
+        if (!info.ok) throw new HttpError(info.error.code === 'report-missing' || info.error.code === 'case-missing' ? 404 : 400, info.error.code, info.error.message);
+        const t = tickets.issue(caseId, reportId);
+        sendJson(res, 200, { ok: true, value: { url: `/api/reports/${caseId}/${reportId}?ticket=${t.ticket}`, expiresAt: t.expiresAt } });
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', 'Reports are only read (GET, HEAD).', { Allow: 'GET, HEAD' });
+      const disp = url.searchParams.get('disposition') ?? 'attachment';
+      if (disp !== 'attachment' && disp !== 'inline') throw new HttpError(400, 'invalid-argument', 'disposition must be "attachment" or "inline".');
+      const out = await loadReport(opts.service, caseId, reportId, disp as Disposition);
+      res.writeHead(200, out.headers);
+      res.end(req.method === 'HEAD' ? undefined : out.bytes);
+    } catch (e) {
+      if (e instanceof StreamRefused) throw new HttpError(e.status, e.code, e.message, e.headers);
+      throw e;
+    }
+  }
+
+  async function streamEvidence(req: IncomingMessage, res: ServerResponse, caseId: string, evidenceId: number, copy: boolean): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method-not-allowed', 'Evidence is only read (GET, HEAD).', { Allow: 'GET, HEAD' });
     let out;
     try {
-      out = await openEvidenceStream(opts.service, caseId, evidenceId, header(req, 'range'), req.method === 'HEAD');
+      const open = copy ? openPlaybackCopyStream : openEvidenceStream;
+      out = await open(opts.service, caseId, evidenceId, header(req, 'range'), req.method === 'HEAD');
     } catch (e) {
       if (e instanceof StreamRefused) throw new HttpError(e.status, e.code, e.message, e.headers);
       throw e;

@@ -5,7 +5,10 @@
  * nothing. `--b7` adds a synthetic EfficientNet-B7 classifier (random weights, the released
  * models' size) to estimate the cost of the real 7-model ensemble. `--responsiveness` runs only
  * the API-responsiveness comparison (engine in-process vs in a worker thread), which otherwise
- * runs last.
+ * runs last. `--b7` also prints the per-video report for 1 × B7 and the 7 × B7 ensemble
+ * (decode, detect, classify, total, faces/s per model, peak RSS; pipeline.ts) and the attention
+ * cost per face on a B7 (attention.ts); `--ensembles 1,2` prints only that report for the
+ * sizes given, `--memory-budget SIZE` overrides the planner's default budget there.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,11 +33,18 @@ import { FIXTURES, FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO } from '../helpers/paths.js
 import { benchResponsiveness } from './responsiveness.js';
 import { benchQueue } from './queue.js';
 import { benchAttention } from './attention.js';
+import { benchPipeline } from './pipeline.js';
+import { parseMemoryBudget } from '../../main/engine/pipeline/model-major.js';
 
 let peakRss = 0;
 const sampleMemory = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 const timer = setInterval(sampleMemory, 50);
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 async function main(): Promise<void> {
   // --queue: local process vs one and two `deepscan worker` processes (test/bench/queue.ts).
@@ -48,6 +58,15 @@ async function main(): Promise<void> {
   // --responsiveness: only the API latency during an analysis, engine in-process vs in workers (responsiveness.ts).
   if (process.argv.includes('--responsiveness')) {
     await benchResponsiveness();
+    clearInterval(timer);
+    return;
+  }
+  // --ensembles 1,2 [--memory-budget 3G]: only the per-video report for those B7 ensemble sizes (pipeline.ts).
+  const ensembles = argValue('--ensembles');
+  const budget = argValue('--memory-budget');
+  const memoryBudget = budget === undefined ? undefined : parseMemoryBudget(budget);
+  if (ensembles !== undefined) {
+    await benchPipeline(ensembles.split(',').map(Number), { memoryBudget });
     clearInterval(timer);
     return;
   }
@@ -125,6 +144,11 @@ async function main(): Promise<void> {
     clearInterval(timer);
   }
   console.log(`memory peak (RSS, sampled every 50 ms): ${mib(peakRss)}`);
+  if (withB7) {
+    // The issue-12 report: 1 × B7 and the 7 × B7 ensemble per 96-face video, then attention per face.
+    await benchPipeline([1, 7], { memoryBudget });
+    await benchAttention(true);
+  }
   await benchResponsiveness();
 }
 

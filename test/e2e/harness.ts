@@ -116,3 +116,46 @@ export async function clipped(page: Page): Promise<string[]> {
     return out;
   });
 }
+
+/**
+ * Vertically overlapping siblings inside `root` (issue 13: the Review card's note row over its
+ * frame image). For every element in the root, each pair of its children whose extents (the
+ * child's box together with every descendant's, so that overflowing content counts) share more
+ * than a pixel both across and down is reported. Out-of-flow children (absolute, fixed: overlays
+ * drawn on purpose over an image) and hidden ones are left out.
+ */
+export async function overlapping(page: Page, root: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const out: string[] = [];
+    const top = document.querySelector(sel);
+    if (!top) return [`no ${sel}`];
+    const shown = (el: Element) => {
+      const s = getComputedStyle(el);
+      return s.display !== 'none' && s.visibility !== 'hidden' && s.position !== 'absolute' && s.position !== 'fixed';
+    };
+    const extent = (el: Element) => {
+      let r = { top: Infinity, left: Infinity, bottom: -Infinity, right: -Infinity };
+      for (const e of [el, ...el.querySelectorAll('*')]) {
+        if (e !== el && !shown(e)) continue;
+        const b = e.getBoundingClientRect();
+        if (b.width === 0 && b.height === 0) continue;
+        r = { top: Math.min(r.top, b.top), left: Math.min(r.left, b.left), bottom: Math.max(r.bottom, b.bottom), right: Math.max(r.right, b.right) };
+      }
+      return r;
+    };
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${[...el.classList].map((c) => `.${c}`).join('')}`;
+    for (const parent of [top, ...top.querySelectorAll('*')]) {
+      const kids = [...parent.children].filter(shown).map((el) => ({ el, r: extent(el) })).filter((k) => Number.isFinite(k.r.top));
+      for (let i = 0; i < kids.length; i++) {
+        for (let j = i + 1; j < kids.length; j++) {
+          const a = kids[i].r;
+          const b = kids[j].r;
+          const across = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const down = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          if (across > 1 && down > 1) out.push(`${name(kids[i].el)} and ${name(kids[j].el)} overlap by ${Math.round(down)}px in ${name(parent)}`);
+        }
+      }
+    }
+    return out;
+  }, root);
+}

@@ -8,12 +8,13 @@
  * Screenshots of every view land in test/e2e/screenshots/ (git-ignored).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, clipped, launch, requirePaths, ROOT, shot, VIEWPORTS } from './harness.js';
+import { buildRenderer, CHROMIUM, clipped, launch, overlapping, requirePaths, ROOT, shot, VIEWPORTS } from './harness.js';
 
 const FIXTURES = join(ROOT, '../shared/fixtures');
 const VIDEOS = ['three_faces.mp4', 'three_faces_swap.mp4'].map((f) => join(FIXTURES, 'videos', f));
@@ -191,8 +192,7 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
   it('shows the decision in the review queue and walks it from the keyboard', async () => {
     await view('5', 'Review');
     const queue = page.getByRole('table');
-    await queue.locator('tbody tr').first().waitFor();
-    await queue.locator('td.dec', { hasText: 'Fake' }).first().waitFor();
+    await queue.locator('tr[data-row]').first().waitFor();
     await page.waitForTimeout(800); // thumbnails
     await shot(page, '05-review');
     // J moves the cursor down, K back up.
@@ -201,9 +201,23 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await expect.poll(() => page.locator('tr.current').getAttribute('data-row')).not.toBe(first);
     await page.locator('body').press('k');
     await expect.poll(() => page.locator('tr.current').getAttribute('data-row')).toBe(first);
-    // Undo the last decision (the engine records the undo as a new audited entry): no face reads Fake.
+    // Only the rows in view are rendered, so the decided face is brought up with the decision
+    // filter (several values may be ticked; here one).
+    const decisionFilter = async (tick: boolean) => {
+      await page.locator('summary', { hasText: 'Decision:' }).click();
+      await page.getByRole('checkbox', { name: 'Fake' }).setChecked(tick);
+      await page.locator('summary', { hasText: 'Decision:' }).click();
+    };
+    await decisionFilter(true);
+    await queue.locator('td.dec', { hasText: 'Fake' }).first().waitFor();
+    await queue.locator('td.dec', { hasText: 'Decided' }).first().waitFor();
+    // Undo the last decision (the engine records the undo as a new audited entry): no face reads
+    // Fake, and the face, which keeps its note, reads "Needs a decision" rather than "Not reviewed".
     await page.getByRole('button', { name: 'Undo last decision' }).click();
     await expect.poll(() => page.locator('td.dec', { hasText: 'Fake' }).count()).toBe(0);
+    await queue.locator('td.dec', { hasText: 'Needs a decision' }).first().waitFor();
+    await decisionFilter(false);
+    await expect.poll(() => queue.locator('tr[data-row]').count()).toBeGreaterThan(1);
   });
 
   it('lists the decision in the audit log, with the chain verified', async () => {
@@ -216,6 +230,32 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     expect(text).toContain('fake');
     expect(text).toContain(NOTE);
     await shot(page, '07-audit');
+  });
+
+  it('names the decided face identically in the Face view, the audit view and the PDF', async () => {
+    // The face marked fake above: its review entry names it with common/format.ts faceLabel.
+    await view('7', 'Audit');
+    const entry = page.locator('tbody tr', { hasText: 'Marked fake' }).first();
+    await entry.waitFor();
+    expect(await entry.textContent()).toContain('three_faces_swap.mp4');
+    const label = (await entry.locator('[data-face-label]').textContent())?.trim() ?? '';
+    expect(label).toMatch(/^Person \d+ · frame \d+ of \d+ \(index \d+\) · face \d+$/);
+    // The Face view still shows that face (walking the review queue does not change the selection).
+    await view('4', 'Face');
+    await expect.poll(async () => (await page.locator('#face-title').textContent())?.trim()).toBe(label);
+    // The PDF (its audit summary and its face captions) names it the same way.
+    await view('2', 'Evidence');
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Export report (PDF)' }).click();
+    await page.getByTestId('report-sha256').waitFor({ timeout: 60_000 });
+    const reports = (readdirSync(join(tmp, 'home'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.pdf')).map((f) => join(tmp, 'home', f)).filter((f) => statSync(f).mtimeMs >= started - 1000);
+    expect(reports, 'the exported PDF in the case workspace').toHaveLength(1);
+    const pdf = spawnSync('pdftotext', [reports[0], '-'], { encoding: 'utf8' });
+    expect(pdf.status, pdf.stderr).toBe(0);
+    expect(pdf.stdout.replace(/\s+/g, ' ')).toContain(label);
+    // Leave the export step below its own, fresh result.
+    await page.getByRole('button', { name: 'Dismiss report result' }).click();
   });
 
   it('compares the swapped video with the original and shows the swapped face\'s difference mask', async () => {
@@ -301,6 +341,13 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     expect(await sha.textContent()).toMatch(/^[0-9a-f]{64}$/);
     await page.getByText(/\.pdf$/).first().waitFor();
     await shot(page, '09-report-exported');
+    // Download through the UI (a report link, not a path): the bytes hash to the SHA-256 shown.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^deepscan-report-[A-Za-z0-9._-]+-\d{4}-\d{2}-\d{2}\.pdf$/);
+    const saved = await download.path();
+    const bytes = readFileSync(saved);
+    expect(bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(await sha.textContent());
   });
 
   it('shows the installed model and the cases list', async () => {
@@ -314,7 +361,7 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await shot(page, '01-cases');
   });
 
-  it('lays every view out at 1440×900 and 1024×700 without clipping, with a skip link first', async () => {
+  it('lays every view out at 1440×900 and 1024×700 without clipping or overlap, with a skip link first', async () => {
     const views: [string, string][] = [['1', 'Cases'], ['2', 'Evidence'], ['3', 'Video'], ['4', 'Face'], ['5', 'Review'], ['6', 'Models'], ['7', 'Audit']];
     const problems: string[] = [];
     // A face selected, so that the Face view is available.
@@ -328,6 +375,8 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
         await page.waitForTimeout(400);
         await shot(page, `10-${k}-${label.toLowerCase()}-${vp.width}x${vp.height}`);
         for (const c of await clipped(page)) problems.push(`${label} at ${vp.width}×${vp.height}: ${c}`);
+        // The Review card's rows (crop, facts, note, frame) must not run into each other.
+        if (label === 'Review') for (const o of await overlapping(page, 'section.current-card')) problems.push(`${label} at ${vp.width}×${vp.height}: ${o}`);
       }
     }
     expect(problems, problems.join('\n')).toEqual([]);

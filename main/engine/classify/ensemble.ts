@@ -12,8 +12,9 @@ export interface FaceScore {
 
 /**
  * Faces per inference call. On the CPU, batching measured slower per face (npm run bench: B0
- * 175 ms/face at batch 1 against 359 ms/face at batch 8 on 2 cores), so faces go one by one;
- * GPUs get batches of 8 (3 × 380 × 380 floats each: 14 MB a batch).
+ * 175 ms/face at batch 1 against 359 ms/face at batch 8 on 2 cores; B7 in interleaved A/B runs:
+ * batch 3, one frame's faces, 1.16–1.18× and batch 8 1.15–1.38× batch 1's time per face, logits
+ * bit-identical), so faces go one by one; GPUs get batches of 8 (3 × 380 × 380 floats each: 14 MB a batch).
  */
 function batchSize(ep: ExecutionProvider): number {
   return ep === 'cpu' ? 1 : 8;

@@ -149,6 +149,8 @@ describe('model attention (occlusion sensitivity)', () => {
       // The heatmap row carries its model list (migration 7), the same the audit entry names.
       const entry = readAudit(c.store.db).find((a) => a.action === 'attention-heatmap-computed')!.details as { models: Record<string, string> };
       expect(latestFaceHeatmap(c.store, id, 0, 0, 'ab'.repeat(32))?.models).toEqual(Object.keys(entry.models));
+      // The ids the audit view names the face with (faceLabel): person 1, sampled frame 1 of 1.
+      expect(entry).toMatchObject({ evidenceId: id, frameIndex: 0, face: 0, track: 0, sampleNo: 0, sampledFrames: 1 });
       expect(first.models).toHaveLength(1);
       await expect(computeAttentionHeatmap(c, 'clip.mp4', 5, 0, { params })).rejects.toMatchObject({ code: 'invalid-argument' });
     } finally {

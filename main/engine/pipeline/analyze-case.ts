@@ -15,7 +15,7 @@ import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
 import type { EvidenceRecord, ModelResultRow, NewAnalysis } from '../store/case-store.js';
 import { DeepscanError, errorMessage, isDeepscanError } from '../util/errors.js';
 import { softwareVersion } from '../util/version.js';
-import { analyzeItem, rescoreStoredFaces, verdictFor, type ItemResult } from './analyze-item.js';
+import { analyzeItem, rescoreStoredFaces, verdictFor, type ItemResult, type StageTimings } from './analyze-item.js';
 import { planScoring, scoreModelMajor } from './model-major.js';
 import { createPipelineContext } from './context.js';
 import { analysisKeys, DEFAULT_FRAMES, stageVersions } from './stages.js';
@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
    * estimate exceeds it is scored model-major over the stored crops (pipeline/model-major.ts).
    */
   memoryBudget?: number;
+  /** Accumulates the time per stage over the run (npm run bench); results do not depend on it. */
+  timings?: StageTimings;
 }
 
 export interface AnalyzeHooks {
@@ -108,7 +110,9 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
     detector = await ctx.detector();
     const plan = await planScoring(c.home, modelIds, opts.memoryBudget);
     const modelMajor = plan.strategy === 'model-major';
+    const loadStarted = performance.now();
     ensemble = modelIds.length && !modelMajor ? await ClassifierEnsemble.load(c.home, modelIds, opts.ep ?? 'auto') : null;
+    if (opts.timings) opts.timings.loadMs += performance.now() - loadStarted;
     const manifests = ensemble ? ensemble.models.map((m) => m.manifest) : modelIds.map((id) => installed.find((m) => m.id === id)!);
     const modelShas = Object.fromEntries(manifests.map((m) => [m.id, m.onnxSha256]));
     for (const m of manifests) c.store.recordCaseModel(m.id, m.onnxSha256, m);
@@ -158,7 +162,7 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
         await opts.hooks?.beforeDecode?.(e.relPath);
         const decodeStarted = new Date();
         const result = await analyzeItem(e, {
-          tools, absPath, tmpDir, frames, detector, ensemble, signal: opts.signal,
+          tools, absPath, tmpDir, frames, detector, ensemble, signal: opts.signal, timings: opts.timings,
           onProgress: (stage, fraction) => opts.onEvent?.({ type: 'item-progress', ...base, stage, fraction }),
         });
         await opts.hooks?.afterDecode?.(e.relPath);
@@ -183,7 +187,7 @@ export async function analyzeCase(c: OpenedCase, opts: AnalyzeOptions = {}): Pro
       if (pending.length) {
         const items = pending.map((p) => ({ key: p.e.id, faces: c.store.listFaces(p.e.id), context: p.e.relPath }));
         const scored = await scoreModelMajor(c.home, modelIds, opts.ep ?? 'auto', items, {
-          signal: opts.signal,
+          signal: opts.signal, timings: opts.timings,
           // One progress line for the whole model-major pass (every pending item, model by model).
           onProgress: (model, fraction) => opts.onEvent?.({ type: 'item-progress', path: `${items.length} item(s), model ${model}`, stage: 'scores', fraction, index: 0, total: 1 }),
         });

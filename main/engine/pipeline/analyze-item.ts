@@ -37,6 +37,20 @@ export interface ItemContext {
   ensemble: ClassifierEnsemble | null;
   signal?: AbortSignal;
   onProgress?: (stage: string, fraction: number) => void;
+  /** Accumulates time per stage (bench and logs); results do not depend on it. */
+  timings?: StageTimings;
+}
+
+/** Milliseconds spent per stage, summed over items: waiting for decoded frames, detecting, scoring, loading sessions. */
+export interface StageTimings {
+  decodeMs: number;
+  detectMs: number;
+  classifyMs: number;
+  loadMs: number;
+}
+
+export function newStageTimings(): StageTimings {
+  return { decodeMs: 0, detectMs: 0, classifyMs: 0, loadMs: 0 };
 }
 
 /**
@@ -82,17 +96,28 @@ async function runStages(e: EvidenceRecord, probe: MediaProbe, ctx: ItemContext,
   const frames: NewFrame[] = [];
   const diagnostics: DecodeDiagnostics = { errorLines: 0, firstErrors: [] };
   ctx.onProgress?.('frames', 0);
+  const t = ctx.timings;
+  let mark = performance.now();
+  const lap = (key: 'decodeMs' | 'detectMs' | 'classifyMs') => {
+    const now = performance.now();
+    if (t) t[key] += now - mark;
+    mark = now;
+  };
   for await (const f of decodeFrames(ctx.tools, ctx.absPath, probe, indices, { signal: ctx.signal, tmpDir: ctx.tmpDir, displayName: e.relPath, diagnostics })) {
+    lap('decodeMs');
     const where = `${e.relPath} frame ${f.index}`;
     const detected = await detectSeedFaces(ctx.detector, { data: f.rgb, width: f.width, height: f.height }, where);
     const faces = detected.faces.map((face, faceNo) => toNewFace(face, faceNo));
+    lap('detectMs');
     if (ctx.ensemble && faces.length) await scoreFaces(ctx.ensemble, faces, detected.faces.map(cropImage), where);
+    lap('classifyMs');
     frames.push({
       sampleNo: frames.length, frameIndex: f.index, ptsSec: f.ptsSec, width: f.width, height: f.height, previewJpeg: f.jpeg,
       detectWidth: detected.halfSize[0], detectHeight: detected.halfSize[1], faces,
     });
     ctx.onProgress?.(ctx.ensemble ? 'faces+scores' : 'faces', frames.length / indices.length);
     if (ctx.signal?.aborted) throw new DeepscanError('cancelled', `${e.relPath}: analysis was cancelled`);
+    mark = performance.now(); // from here on the decoder is what we wait for
   }
   if (frames.length !== indices.length) {
     throw new DeepscanError('frames-missing', `${e.relPath}: ${frames.length} of ${indices.length} sampled frames were decoded`);

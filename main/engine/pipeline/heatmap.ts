@@ -106,10 +106,12 @@ export async function computeAttentionHeatmap(c: OpenedCase, evidencePath: strin
   const region = cropRegion(crop.width, crop.height);
   const context = `${e.relPath} frame ${frameIndex} face ${faceNo}`;
   const base = { evidenceId: e.id, frameIndex, faceNo, models: ids, modelsKey };
+  // The ids the audit view names the face with (common/format.ts faceLabel), as a review entry stores them.
+  const faceIds = { track: face.track, sampleNo: face.sampleNo, sampledFrames: c.store.listFrames(e.id).length };
   const save = (params: unknown, label: string, r: { gridWidth: number; gridHeight: number; values: number[]; baseScore: number; png: Buffer }, details: Record<string, unknown>) => saveHeatmap(c.store, {
     evidenceId: e.id, frameIndex, faceNo, modelsKey, params: canonicalJson(params), evidenceSha256: e.sha256!, stageVersion: HEATMAP_STAGE.version,
     gridWidth: r.gridWidth, gridHeight: r.gridHeight, values: r.values, heatmapPng: r.png, baseScore: r.baseScore, models: Object.keys(shas).sort(),
-  }, c.actor, { path: e.relPath, models: shas, ...details, label });
+  }, c.actor, { path: e.relPath, models: shas, ...faceIds, ...details, label });
 
   let note: string | null = null;
   if (camPossible) {

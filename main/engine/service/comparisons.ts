@@ -1,4 +1,5 @@
 import type { ComparisonInfo, ReviewInfo, ReviewState } from '../../../common/api.js';
+import { reviewStateOf } from '../../../common/review-words.js';
 import type { CaseStore } from '../store/case-store.js';
 import { suspectComparisonEnergies, type ComparisonEnergy } from '../store/comparison-energy.js';
 
@@ -17,7 +18,5 @@ export function listComparisonInfos(store: CaseStore, suspectEvidenceId: number)
 
 /** A face is reviewed only with a decision; a note or category alone asks for one. */
 export function reviewState(r: ReviewInfo | null | undefined): ReviewState {
-  if (!r) return 'unreviewed';
-  if (r.decision !== null) return 'decided';
-  return r.category !== null || (r.note !== null && r.note !== '') ? 'needs-decision' : 'unreviewed';
+  return reviewStateOf(r); // one rule, shared with the UI (common/review-words.ts)
 }

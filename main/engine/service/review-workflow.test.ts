@@ -127,6 +127,28 @@ describe('review queue', () => {
   });
 });
 
+describe('review queue filters with several values', () => {
+  const examiner = 'E. Examiner';
+  it('takes several bands and several decisions (any of them matches), and an empty filter matches all', () => {
+    // Bands here: person 0 (0.95) very strong, person 1 (0.7) moderate, person 2 (0.55) weak.
+    const bandsOf = (f: Parameters<typeof reviewQueue>[2]) => reviewQueue(store, 0.5, f).map((i) => i.band).sort();
+    expect(bandsOf({ bands: ['very-strong', 'weak'] })).toEqual(['very-strong', 'very-strong', 'weak', 'weak']);
+    expect(bandsOf({ bands: ['very-strong', 'moderate', 'weak'] })).toHaveLength(6);
+    expect(bandsOf({ bands: ['strong'] })).toEqual([]);
+    submitReview(store, { caseId: 'x', evidenceId, frameIndex: 0, faceNo: 2, decision: 'fake', examiner });
+    submitReview(store, { caseId: 'x', evidenceId, frameIndex: 9, faceNo: 2, decision: 'real', examiner });
+    submitReview(store, { caseId: 'x', evidenceId, frameIndex: 0, faceNo: 1, note: 'seam', examiner });
+    const pick = (f: Parameters<typeof reviewQueue>[2]) => reviewQueue(store, 0.5, f).map((i) => `${i.frameIndex}:${i.faceNo}:${i.review?.decision ?? 'none'}`).sort();
+    expect(pick({ decisions: ['fake', 'none'] })).toEqual(['0:0:none', '0:1:none', '0:2:fake', '9:0:none', '9:1:none']);
+    expect(pick({ decisions: ['fake', 'real'] })).toEqual(['0:2:fake', '9:2:real']);
+    // Lists combine with each other as "and": very strong and decided fake or real.
+    expect(pick({ bands: ['very-strong'], decisions: ['real', 'unsure'] })).toEqual(['9:2:real']);
+    expect(reviewQueue(store, 0.5, {})).toHaveLength(6);
+    // Each item says where its frame sits among the sampled ones (the views' "frame 2 of 2").
+    expect(reviewQueue(store, 0.5).map((i) => [i.frameIndex, i.sampleNo])).toEqual(expect.arrayContaining([[0, 0], [9, 1]]));
+  });
+});
+
 describe('undo of the last decision', () => {
   const examiner = 'E. Examiner';
   it('restores the previous state with a new audited row, stepping back on each undo', () => {
@@ -146,6 +168,8 @@ describe('undo of the last decision', () => {
     const undos = readAudit(store.db).filter((e) => e.action === 'review-undone');
     expect(undos.map((e) => e.actor)).toEqual(['Second Examiner', examiner, examiner]);
     expect(undos[1].details).toMatchObject({ from: { decision: 'fake' }, to: { decision: 'real' } });
+    // The ids the views name the face with (faceLabel), as in the review entry: person 2, frame 1 of 2.
+    expect(undos[1].details).toMatchObject({ evidenceId, frame: 0, face: 1, track: 1, sampleNo: 0, sampledFrames: 2 });
     expect(verifyCaseAudit(store.db).ok).toBe(true);
   });
 

@@ -26,7 +26,7 @@ export function reviewQueue(store: CaseStore, threshold = 0.5, filter: ReviewQue
     const review = reviewInfo(reviews.get(`${r.evidenceId}:${reviewKey(r.frameIndex, r.faceNo)}`));
     const state = reviewState(review);
     return {
-      evidenceId: r.evidenceId, path: r.path, frameId: r.frameId, frameIndex: r.frameIndex, faceId: r.faceId, faceNo: r.faceNo, track: r.track,
+      evidenceId: r.evidenceId, path: r.path, frameId: r.frameId, frameIndex: r.frameIndex, sampleNo: r.sampleNo, faceId: r.faceId, faceNo: r.faceNo, track: r.track,
       ensemble: r.ensemble, review, band: verdictBand(r.ensemble), energy: energyOf(r.evidenceId, r.faceId), reviewState: state, reviewed: state === 'decided',
     };
   });

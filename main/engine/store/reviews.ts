@@ -104,6 +104,8 @@ export interface FlaggedFace {
   track: number | null;
   frameId: number;
   frameIndex: number;
+  /** The frame's place among the sampled frames (0-based). */
+  sampleNo: number;
   evidenceId: number;
   path: string;
   ensemble: number;
@@ -113,14 +115,14 @@ export interface FlaggedFace {
 export function flaggedFaces(store: CaseStore, threshold: number, where: { evidenceId?: number; track?: number } = {}): FlaggedFace[] {
   // Optional filters as "@x IS NULL OR …" so one prepared statement serves every combination.
   const rows = store.prepare(
-    `SELECT f.id AS face_id, f.face_no, f.track, fr.id AS frame_id, fr.frame_index, e.id AS evidence_id, e.rel_path, AVG(s.prob) AS ensemble
+    `SELECT f.id AS face_id, f.face_no, f.track, fr.id AS frame_id, fr.frame_index, fr.sample_no, e.id AS evidence_id, e.rel_path, AVG(s.prob) AS ensemble
      FROM faces f JOIN frames fr ON fr.id = f.frame_id JOIN evidence e ON e.id = f.evidence_id JOIN face_scores s ON s.face_id = f.id
      WHERE (@evidence IS NULL OR f.evidence_id = @evidence) AND (@track IS NULL OR f.track = @track)
      GROUP BY f.id HAVING AVG(s.prob) >= @threshold
      ORDER BY ensemble DESC, e.rel_path, fr.frame_index, f.face_no`,
-  ).all({ evidence: where.evidenceId ?? null, track: where.track ?? null, threshold }) as { face_id: number; face_no: number; track: number | null; frame_id: number; frame_index: number; evidence_id: number; rel_path: string; ensemble: number }[];
+  ).all({ evidence: where.evidenceId ?? null, track: where.track ?? null, threshold }) as { face_id: number; face_no: number; track: number | null; frame_id: number; frame_index: number; sample_no: number; evidence_id: number; rel_path: string; ensemble: number }[];
   return rows.map((r) => ({
-    faceId: r.face_id, faceNo: r.face_no, track: r.track, frameId: r.frame_id, frameIndex: r.frame_index, evidenceId: r.evidence_id, path: r.rel_path, ensemble: r.ensemble,
+    faceId: r.face_id, faceNo: r.face_no, track: r.track, frameId: r.frame_id, frameIndex: r.frame_index, sampleNo: r.sample_no, evidenceId: r.evidence_id, path: r.rel_path, ensemble: r.ensemble,
   }));
 }
 
@@ -189,8 +191,14 @@ export function undoLastReview(store: CaseStore, examiner: string, face?: { evid
       'INSERT INTO reviews (evidence_id, evidence_sha256, faces_key, frame_index, face_no, decision, category, note, examiner, created_at, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(undone.evidenceId, undone.evidenceSha256, undone.facesKey, undone.frameIndex, undone.faceNo, before?.decision ?? null, before?.category ?? null, before?.note ?? null, examiner, at, undone.id);
     const id = Number(info.lastInsertRowid);
+    // The ids the views name the face with (faceLabel), as the review entry stores them; absent when
+    // the current analysis no longer has the face.
+    const ids = store.prepare(
+      `SELECT f.track, fr.sample_no AS sampleNo, (SELECT count(*) FROM frames x WHERE x.analysis_id = f.analysis_id) AS sampledFrames
+         FROM faces f JOIN frames fr ON fr.id = f.frame_id WHERE f.evidence_id = ? AND fr.frame_index = ? AND f.face_no = ?`,
+    ).get(undone.evidenceId, undone.frameIndex, undone.faceNo) as { track: number | null; sampleNo: number; sampledFrames: number } | undefined;
     appendAudit(store.db, examiner, 'review-undone', {
-      examiner, path: ev?.relPath ?? null, sha256: undone.evidenceSha256, frame: undone.frameIndex, face: undone.faceNo, undoes: undone.id,
+      examiner, path: ev?.relPath ?? null, evidenceId: undone.evidenceId, sha256: undone.evidenceSha256, frame: undone.frameIndex, face: undone.faceNo, ...ids, undoes: undone.id,
       from: { decision: undone.decision, category: undone.category, note: undone.note },
       to: { decision: before?.decision ?? null, category: before?.category ?? null, note: before?.note ?? null },
       review: id, results: reviewDigest(store.db, id),

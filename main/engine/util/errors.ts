@@ -42,6 +42,10 @@ export type DeepscanErrorCode =
   | 'audit-broken'
   /** An output file (--json, --pdf) would be written inside the evidence folder. */
   | 'output-inside-evidence'
+  /** A report whose file no longer has the SHA-256 its audit entry recorded (it is not served or copied). */
+  | 'report-changed'
+  /** No report with that id in this case's audit log, or its file is gone. */
+  | 'report-missing'
   /** Another process holds the case database's migration lock. */
   | 'case-busy'
   /** The case's signing key is missing, unreadable or not this installation's. */

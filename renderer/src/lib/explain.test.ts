@@ -10,17 +10,17 @@ describe('explainModel', () => {
   it('spells out the confident-fake branch with the counts that fired it', () => {
     const probs = [...Array(40).fill(0.9), ...Array(56).fill(0.3)];
     expect(explainModel(model('confident-fake', 0.9), probs)).toBe(
-      'Model X: 40 of 96 faces above 0.8 (more than 38, i.e. 96 ÷ 2.5, and more than 11) → confident-fake branch: mean of those 40 faces = 0.90.',
+      'Model X: 40 of 96 faces above 0.8 (more than 38, i.e. 96 ÷ 2.5, and more than 11) → confident-fake branch: mean of those 40 faces = 0.900.',
     );
   });
 
   it('spells out the confident-real and the mean branches', () => {
     expect(explainModel(model('confident-real', 0.05), [...Array(19).fill(0.05), 0.5])).toContain(
-      '19 of 20 faces below 0.2 (more than 90 %) → confident-real branch: mean of those 19 faces = 0.05',
+      '19 of 20 faces below 0.2 (more than 90 %) → confident-real branch: mean of those 19 faces = 0.050',
     );
     const mean = explainModel(model('mean', 0.41), [0.9, 0.85, 0.1, 0.3]);
     expect(mean).toContain('2 of 4 faces above 0.8 (needs more than 1 and more than 11)');
-    expect(mean).toContain('neither confident branch: mean of all 4 faces = 0.41');
+    expect(mean).toContain('neither confident branch: mean of all 4 faces = 0.410');
   });
 
   it('says when a model gave no value', () => {
@@ -31,7 +31,7 @@ describe('explainModel', () => {
 describe('explainScore and the per-frame series', () => {
   it('explains the ensemble with the cautious band words', () => {
     const d = videoDetail();
-    expect(explainScore(d)).toMatch(/^Video score = mean of the 2 model values \(0\.\d\d, 0\.\d\d\) = 0\.\d\d: .*indication of manipulation\.$/);
+    expect(explainScore(d)).toMatch(/^Video score = mean of the 2 model values \(0\.\d{3}, 0\.\d{3}\) = 0\.\d{3}: .*indication of manipulation\.$/);
     expect(explainScore({ score: null, scoreNote: 'no face was detected', models: [] })).toBe('Not scored: no face was detected.');
   });
 
@@ -51,9 +51,11 @@ describe('explainScore and the per-frame series', () => {
 });
 
 describe('display helpers', () => {
-  it('rounds probabilities down so the number never crosses its band', () => {
-    expect(prob(0.799)).toBe('0.79');
-    expect(prob(0.29)).toBe('0.29');
+  it('writes probabilities as common/format.ts does, never across the band limit', () => {
+    expect(prob(0.799)).toBe('0.799');
+    expect(prob(0.7996)).toBe('0.799');
+    expect(prob(0.9996)).toBe('>0.999');
+    expect(prob(0.29)).toBe('0.290');
     expect(prob(null)).toBe('—');
     expect(bandSpec(0.799)).toMatchObject({ band: 'moderate', label: 'Moderate indication of manipulation' });
     expect(bandSpec(null)).toMatchObject({ band: 'not-scored', label: 'Not scored' });

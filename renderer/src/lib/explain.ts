@@ -3,6 +3,8 @@
  * plain-words account of how each model's confident strategy formed the video score.
  */
 import type { FaceInfo, FrameInfo, ModelOutcome, VideoDetail } from '../../../common/api.js';
+// Probabilities read as everywhere else, so an explanation matches the tables and the PDF.
+import { formatProbability } from '../../../common/format.js';
 import { BAND_WORDS, verdictBand } from '../../../common/verdict.js';
 
 /** Same constants as the engine's confident strategy (DFDC winner's kernel_utils.py). */
@@ -65,7 +67,6 @@ export function modelProbs(frames: FrameInfo[], modelId: string): number[] {
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
-const f2 = (x: number) => (Math.floor(x * 100 + 1e-9) / 100).toFixed(2);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** How one model's value was formed, in plain words, from the face probabilities. */
@@ -78,11 +79,11 @@ export function explainModel(m: ModelOutcome, probs: number[]): string {
   const above = `${fakes.length} of ${plural(n, 'face')} above ${CONFIDENT_T}`;
   switch (m.branch) {
     case 'confident-fake':
-      return `${m.name}: ${above} (more than ${need}, i.e. ${n} ÷ 2.5, and more than ${MIN_CONFIDENT}) → confident-fake branch: mean of those ${plural(fakes.length, 'face')} = ${f2(m.value)}.`;
+      return `${m.name}: ${above} (more than ${need}, i.e. ${n} ÷ 2.5, and more than ${MIN_CONFIDENT}) → confident-fake branch: mean of those ${plural(fakes.length, 'face')} = ${formatProbability(m.value)}.`;
     case 'confident-real':
-      return `${m.name}: ${reals.length} of ${plural(n, 'face')} below ${REAL_T} (more than 90 %) → confident-real branch: mean of those ${plural(reals.length, 'face')} = ${f2(m.value)}.`;
+      return `${m.name}: ${reals.length} of ${plural(n, 'face')} below ${REAL_T} (more than 90 %) → confident-real branch: mean of those ${plural(reals.length, 'face')} = ${formatProbability(m.value)}.`;
     default:
-      return `${m.name}: ${above} (needs more than ${need} and more than ${MIN_CONFIDENT}) and ${reals.length} below ${REAL_T} (needs more than 90 %) → neither confident branch: mean of all ${plural(n, 'face')} = ${f2(m.value)}.`;
+      return `${m.name}: ${above} (needs more than ${need} and more than ${MIN_CONFIDENT}) and ${reals.length} below ${REAL_T} (needs more than 90 %) → neither confident branch: mean of all ${plural(n, 'face')} = ${formatProbability(m.value)}.`;
   }
 }
 
@@ -91,8 +92,8 @@ export function explainScore(detail: Pick<VideoDetail, 'score' | 'scoreNote' | '
   const scored = detail.models.filter((m) => m.value !== null);
   if (detail.score === null) return `Not scored: ${detail.scoreNote ?? 'no model value is available'}.`;
   const words = BAND_WORDS[verdictBand(detail.score)];
-  if (scored.length === 1) return `Video score = ${scored[0].name}'s value = ${f2(detail.score)}: ${words.toLowerCase()}.`;
-  return `Video score = mean of the ${scored.length} model values (${scored.map((m) => f2(m.value as number)).join(', ')}) = ${f2(detail.score)}: ${words.toLowerCase()}.`;
+  if (scored.length === 1) return `Video score = ${scored[0].name}'s value = ${formatProbability(detail.score)}: ${words.toLowerCase()}.`;
+  return `Video score = mean of the ${scored.length} model values (${scored.map((m) => formatProbability(m.value as number)).join(', ')}) = ${formatProbability(detail.score)}: ${words.toLowerCase()}.`;
 }
 
 /**
@@ -104,11 +105,11 @@ export function explainSeed(detail: Pick<VideoDetail, 'score' | 'seed'>): string
   if (!s) return null;
   if (s.score === null) return `Seed-exact score: not available (${s.note ?? 'nothing to score'}).`;
   const same = detail.score !== null && Math.abs(detail.score - s.score) < 1e-9;
-  if (same && s.faces === s.totalFaces) return `Seed-exact score = ${f2(s.score)}, the same: the winning solution would also have used all ${plural(s.faces, 'face')}.`;
+  if (same && s.faces === s.totalFaces) return `Seed-exact score = ${formatProbability(s.score)}, the same: the winning solution would also have used all ${plural(s.faces, 'face')}.`;
   const why = s.faces < s.totalFaces
     ? `the winning solution scores only the first ${plural(s.faces, 'face')} in frame then detection order and drops the other ${s.totalFaces - s.faces}; the video score uses all ${s.totalFaces}`
     : 'the two use the same faces';
-  return `Seed-exact score = ${f2(s.score)} (what the DFDC winner itself outputs; its published accuracy applies to this number), video score = ${detail.score === null ? '—' : f2(detail.score)}: ${why}.`;
+  return `Seed-exact score = ${formatProbability(s.score)} (what the DFDC winner itself outputs; its published accuracy applies to this number), video score = ${detail.score === null ? '—' : formatProbability(detail.score)}: ${why}.`;
 }
 
 export function branchLabel(b: ModelOutcome['branch']): string {

@@ -1,4 +1,6 @@
 /** Small pure formatting helpers for the evidence views. */
+import type { FaceInfo, FrameInfo, VideoDetail } from '../../../common/api.js';
+import { faceLabel, frameLabel } from '../../../common/format.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -30,4 +32,18 @@ export function formatDuration(sec: number | null): string {
 export function percent(fraction: number): number {
   if (!Number.isFinite(fraction)) return 0;
   return Math.round(Math.min(1, Math.max(0, fraction)) * 100);
+}
+
+/**
+ * A face of an analysed video named as the PDF, the CLI and the audit view name it
+ * (common/format.ts faceLabel): its frame's stored sample number among the analysis's sampled
+ * frames (what the PDF counts as well), and the video's own frame index.
+ */
+export function videoFaceLabel(detail: Pick<VideoDetail, 'frames'>, frame: Pick<FrameInfo, 'sampleNo' | 'index'>, face: Pick<FaceInfo, 'track' | 'faceNo'>): string {
+  return faceLabel({ track: face.track, sampleNo: frame.sampleNo, sampledFrames: detail.frames.length, frameIndex: frame.index, faceNo: face.faceNo });
+}
+
+/** 'frame 4 of 32 (index 19)' for a sampled frame of an analysed video. */
+export function videoFrameLabel(detail: Pick<VideoDetail, 'frames'>, frame: Pick<FrameInfo, 'sampleNo' | 'index'>): string {
+  return frameLabel(frame.index, frame.sampleNo, detail.frames.length);
 }

@@ -4,6 +4,7 @@
  * frame, which hides a second person who is also high; these lines keep each person visible.
  */
 import type { VideoDetail } from '../../../common/api.js';
+import { personLabel } from '../../../common/format.js';
 import { trackColour } from './explain.js';
 
 export interface PersonSeries {
@@ -18,7 +19,7 @@ export function personSeries(detail: Pick<VideoDetail, 'frames'>): PersonSeries[
   for (const fr of detail.frames) for (const f of fr.faces) if (f.track !== null) tracks.add(f.track);
   return [...tracks].sort((a, b) => a - b).map((track) => ({
     track,
-    label: `Person ${track + 1}`,
+    label: personLabel(track),
     colour: trackColour(track),
     values: detail.frames.map((fr) => {
       let best: number | null = null;

@@ -1,21 +1,31 @@
 /**
  * The review queue: flagged faces, highest first, worked through from the keyboard.
  *   J / K      next / previous face          F / R / U  fake / real / unsure
- *   N          note (Enter saves, Esc)        0–5        category
- *   X / Space  select for a bulk action       Shift+A    select all / none
+ *   Home / End first / last face              0–5        category
+ *   N          note (Enter saves, Esc)        X / Space  select for a bulk action
+ *   Shift+A    select all / none
  */
-import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueFilter, ReviewQueueItem } from '../../../common/api.js';
+import type { DeepscanClient, ReviewDecision, ReviewInfo, ReviewQueueFilter, ReviewQueueItem, ReviewState as FaceReviewState } from '../../../common/api.js';
+import { faceLabel } from '../../../common/format.js';
 import type { ApiError } from '../../../common/result.js';
+import { reviewStateOf } from '../../../common/review-words.js';
 import { ImageCache } from './image-cache.svelte.js';
 import { AsyncResource } from './resource.svelte.js';
 import type { FaceTarget, ReviewPatch } from './targets.js';
 
 export interface Decider {
   decide(target: FaceTarget, patch: ReviewPatch): Promise<ReviewInfo | null>;
+  /** How many frames the item's analysis sampled (for "frame 4 of 32"); null when unknown. */
+  sampledFramesOf?(evidenceId: number): number | null;
 }
+
+/** Filters that take several values; an empty list is no filter. */
+export type ListFilter = 'bands' | 'decisions';
+type ListValue<K extends ListFilter> = NonNullable<ReviewQueueFilter[K]>[number];
 
 export const REVIEW_KEYS: { keys: string; action: string }[] = [
   { keys: 'J / K', action: 'Next / previous face' },
+  { keys: 'Home / End', action: 'First / last face' },
   { keys: 'F', action: 'Mark fake (manipulated)' },
   { keys: 'R', action: 'Mark real (authentic)' },
   { keys: 'U', action: 'Mark unsure' },
@@ -25,6 +35,14 @@ export const REVIEW_KEYS: { keys: string; action: string }[] = [
 ];
 
 export const DECISION_LABEL: Record<ReviewDecision, string> = { fake: 'Fake', real: 'Real', unsure: 'Unsure' };
+
+/**
+ * A queue item's review state, from its review as it is now (a decision made here changes it at
+ * once; the engine's reviewState is as of the last read).
+ */
+export function stateOfItem(i: ReviewQueueItem): FaceReviewState {
+  return reviewStateOf(i.review);
+}
 
 export function targetOfItem(i: ReviewQueueItem): FaceTarget {
   return { evidenceId: i.evidenceId, frameIndex: i.frameIndex, faceNo: i.faceNo, faceId: i.faceId, review: i.review };
@@ -73,6 +91,11 @@ export class ReviewState {
   constructor(api: DeepscanClient, decider: Decider) {
     this.#api = api;
     this.#decider = decider;
+  }
+
+  /** The face's one name (common/format.ts), as the face, video and audit views write it. */
+  labelOf(i: ReviewQueueItem): string {
+    return faceLabel({ track: i.track, sampleNo: i.sampleNo ?? null, sampledFrames: this.#decider.sampledFramesOf?.(i.evidenceId) ?? null, frameIndex: i.frameIndex, faceNo: i.faceNo });
   }
 
   ensureCrop(faceId: number, urgent = false): void {
@@ -146,6 +169,13 @@ export class ReviewState {
     await this.load(caseId);
   }
 
+  /** Adds `value` to a list filter, or takes it out when it is there, and reads the queue again. */
+  async toggleFilterValue<K extends ListFilter>(caseId: string, key: K, value: ListValue<K>): Promise<void> {
+    const now = (this.filter[key] ?? []) as ListValue<K>[];
+    const next = now.includes(value) ? now.filter((x) => x !== value) : [...now, value];
+    await this.setFilter(caseId, { [key]: next.length > 0 ? next : undefined } as Partial<ReviewQueueFilter>);
+  }
+
   /** After an undo back to "never reviewed". */
   clearReview(faceId: number): void {
     for (const i of this.items) if (i.faceId === faceId) i.review = null;
@@ -175,7 +205,7 @@ export class ReviewState {
     if (!item) return;
     if (this.advance) this.move(1);
     if (await this.#submit(item, { decision })) {
-      this.message = `Face ${item.faceNo + 1} in frame ${item.frameIndex} of ${item.path}: marked ${DECISION_LABEL[decision].toLowerCase()}.`;
+      this.message = `${this.labelOf(item)} of ${item.path}: marked ${DECISION_LABEL[decision].toLowerCase()}.`;
     }
   }
 
@@ -239,6 +269,12 @@ export class ReviewState {
       case 'arrowup':
         this.move(-1);
         return true;
+      case 'home':
+        this.goTo(0);
+        return this.items.length > 0;
+      case 'end':
+        this.goTo(this.items.length - 1);
+        return this.items.length > 0;
       case 'f':
         void this.decide('fake');
         return true;

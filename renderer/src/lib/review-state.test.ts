@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stateOfItem } from './review-state.svelte.js';
 import { Workstation } from './workstation.svelte.js';
 import { analysedFake, SUMMARY } from './test-fakes.js';
 
@@ -93,6 +94,48 @@ describe('ReviewState', () => {
     expect(rs.selectedCount).toBe(rs.items.length);
     rs.handleKey({ key: 'A', shiftKey: true });
     expect(rs.selectedCount).toBe(0);
+  });
+
+  it('Home and End go to the first and the last face', async () => {
+    const { rs } = await queue();
+    expect(rs.handleKey({ key: 'End' })).toBe(true);
+    expect(rs.cursor).toBe(rs.items.length - 1);
+    expect(rs.handleKey({ key: 'Home' })).toBe(true);
+    expect(rs.cursor).toBe(0);
+  });
+
+  it('takes several bands and decisions, toggling each value, and drops an emptied list', async () => {
+    const { api, rs } = await queue();
+    const sent: unknown[] = [];
+    const inner = api.getReviewQueue.bind(api);
+    api.getReviewQueue = (c, t, f) => (sent.push(f), inner(c, t));
+    await rs.toggleFilterValue('case-1', 'bands', 'very-strong');
+    await rs.toggleFilterValue('case-1', 'bands', 'strong');
+    await rs.toggleFilterValue('case-1', 'decisions', 'fake');
+    await rs.toggleFilterValue('case-1', 'decisions', 'none');
+    expect(rs.filter).toEqual({ bands: ['very-strong', 'strong'], decisions: ['fake', 'none'] });
+    expect(sent.at(-1)).toEqual({ bands: ['very-strong', 'strong'], decisions: ['fake', 'none'] });
+    await rs.toggleFilterValue('case-1', 'bands', 'very-strong');
+    expect(rs.filter.bands).toEqual(['strong']);
+    await rs.toggleFilterValue('case-1', 'bands', 'strong');
+    await rs.toggleFilterValue('case-1', 'decisions', 'fake');
+    await rs.toggleFilterValue('case-1', 'decisions', 'none');
+    expect(rs.filter).toEqual({});
+    // No filter left: the plain two-argument read, as before filters existed.
+    expect(sent.at(-1)).toBeUndefined();
+  });
+
+  it('keeps each face\'s review state current after a local change (a category alone needs a decision)', async () => {
+    const { rs } = await queue();
+    rs.advance = false;
+    expect(stateOfItem(rs.items[0])).toBe('unreviewed');
+    rs.handleKey({ key: '2' });
+    await tick();
+    expect(stateOfItem(rs.items[0])).toBe('needs-decision');
+    rs.handleKey({ key: 'f' });
+    await tick();
+    expect(stateOfItem(rs.items[0])).toBe('decided');
+    expect(rs.labelOf(rs.items[0])).toMatch(/^Person 2 · frame \d of 8 \(index \d+\) · face 2$/);
   });
 
   it('ignores modified keys (browser and app shortcuts)', async () => {

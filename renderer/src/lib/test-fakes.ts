@@ -175,6 +175,8 @@ export function heatmapOverlay(baseScore = 0.9): NonNullable<FaceOverlays['heatm
 }
 
 export const REPORT: ReportResult = {
+  id: 42,
+  downloadName: 'deepscan-report-2026-0042-2026-11-24.pdf',
   file: '/home/examiner/.deepscan/cases/case-1/reports/report-20261124T120000Z.pdf',
   sha256: '5e'.padEnd(64, 'd'),
   pages: 7,
@@ -279,7 +281,7 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
         for (const fr of v.frames)
           for (const f of fr.faces)
             if ((f.ensemble ?? 0) >= threshold)
-              out.push({ evidenceId, path: v.evidence.path, frameId: fr.id, frameIndex: fr.index, faceId: f.id, faceNo: f.faceNo, track: f.track, ensemble: f.ensemble ?? 0, review: f.review, band: verdictBand(f.ensemble ?? 0), energy: f.energy ?? null, reviewState: f.review?.decision ? 'decided' : f.review ? 'needs-decision' : 'unreviewed', reviewed: !!f.review?.decision });
+              out.push({ evidenceId, path: v.evidence.path, frameId: fr.id, frameIndex: fr.index, sampleNo: fr.sampleNo, faceId: f.id, faceNo: f.faceNo, track: f.track, ensemble: f.ensemble ?? 0, review: f.review, band: verdictBand(f.ensemble ?? 0), energy: f.energy ?? null, reviewState: f.review?.decision ? 'decided' : f.review ? 'needs-decision' : 'unreviewed', reviewed: !!f.review?.decision });
       out.sort((a, b) => b.ensemble - a.ensemble);
       return ok(structuredClone(out));
     },
@@ -299,7 +301,12 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
         at: '2026-11-24T11:00:00Z',
       };
       face.review = info;
-      api.audit.items.push({ seq: api.audit.items.length + 1, at: info.at, actor: req.examiner, action: 'review', details: { evidenceId: req.evidenceId, frameIndex: req.frameIndex, faceNo: req.faceNo, decision: info.decision, note: info.note }, hash: 'ab'.padEnd(64, String(api.audit.items.length % 10)) });
+      // The details as the engine stores them (store/reviews.ts addReview): ids, 0-based.
+      const details = {
+        examiner: req.examiner, path: v!.evidence.path, evidenceId: req.evidenceId, sha256: v!.evidence.sha256, frame: req.frameIndex, face: req.faceNo,
+        track: face.track, sampleNo: fr!.sampleNo, sampledFrames: v!.frames.length, decision: info.decision, category: info.category, note: info.note,
+      };
+      api.audit.items.push({ seq: api.audit.items.length + 1, at: info.at, actor: req.examiner, action: 'review', details, hash: 'ab'.padEnd(64, String(api.audit.items.length % 10)) });
       api.audit.entries = api.audit.items.length;
       return ok({ ...info });
     },

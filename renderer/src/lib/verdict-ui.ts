@@ -2,6 +2,7 @@
  * Verdict bands as badges. Wording comes from common/verdict.ts (cautious: an indication, never
  * "fake"); each band has a glyph whose fill grows with the band, so the chip reads without colour.
  */
+import { formatProbability } from '../../../common/format.js';
 import { BAND_WORDS, verdictBand, type VerdictBand } from '../../../common/verdict.js';
 import type { BadgeSpec } from './status.js';
 
@@ -21,10 +22,8 @@ export function bandSpec(score: number | null): BadgeSpec & { band: VerdictBand;
 }
 
 /**
- * Probability with two decimals, rounded down (0.799 shows as 0.79, never 0.80), so a shown
- * value never sits on the other side of a band limit from its band; em dash when absent.
+ * The one probability format of the UI, the PDF and the CLI (common/format.ts: three decimals,
+ * '<0.001' / '>0.999', never rounded across a band limit). Kept under this name for the views
+ * that still import it.
  */
-export function prob(p: number | null | undefined): string {
-  if (p === null || p === undefined || !Number.isFinite(p)) return '—';
-  return (Math.floor(p * 100 + 1e-9) / 100).toFixed(2);
-}
+export const prob = formatProbability;

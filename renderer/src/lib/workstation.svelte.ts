@@ -187,6 +187,11 @@ export class Workstation implements RouterHost {
     if (this.video.selectedFace) this.#show('face');
   }
 
+  /** Frames sampled from an item (the review queue names faces "frame 4 of 32"). */
+  sampledFramesOf(evidenceId: number): number | null {
+    return this.caseState.evidence.find((e) => e.id === evidenceId)?.sampledFrames || null;
+  }
+
   /**
    * Records a decision. Only the fields being changed are sent: the engine keeps the others
    * (decision, category, note) as they are, so nothing already said is lost. Updates every

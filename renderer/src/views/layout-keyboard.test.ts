@@ -62,8 +62,8 @@ describe('video view', () => {
     const note = screen.getByText(/holds the highest-scoring face/);
     expect(note.textContent).toContain(`sampled frame ${best.i + 1}`);
     const pos = screen.getByText(`Sampled frame ${best.i + 1} of ${d.frames.length}`);
-    // The source index is on hover, not printed beside it.
-    expect(pos.getAttribute('title')).toBe(`source frame index ${d.frames[best.i].index}`);
+    // The source index is on hover (the frame's common name, frameLabel), not printed beside it.
+    expect(pos.getAttribute('title')).toBe(`frame ${best.i + 1} of ${d.frames.length} (index ${d.frames[best.i].index})`);
     expect(screen.queryByText(/^index \d+/)).toBeNull();
     // Moving away drops the note (it explains the opening position only).
     await fireEvent.keyDown(window, { key: best.i > 0 ? 'ArrowLeft' : 'ArrowRight' });

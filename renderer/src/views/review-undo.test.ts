@@ -2,7 +2,7 @@
  * Changing a decision asks first; the last decision can be undone (the engine's undoLastReview,
  * which records the undo itself); the face reads "not reviewed" again afterwards.
  */
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { UndoResult } from '../../../common/api.js';
 import { ok } from '../../../common/result.js';
@@ -102,10 +102,22 @@ describe('review queue filters', () => {
     await settle();
     expect(seen.at(-1)).toEqual({ evidenceId: 1 });
     await fireEvent.change(select('Person'), { target: { value: '1' } });
-    await fireEvent.change(select('Band'), { target: { value: 'strong' } });
-    await fireEvent.change(select('Decision'), { target: { value: 'none' } });
-    await settle();
-    expect(seen.at(-1)).toEqual({ evidenceId: 1, track: 1, bands: ['strong'], decisions: ['none'] });
+    // Band and decision take several values: ticking two of each sends both lists.
+    const tick = async (name: string) => {
+      await fireEvent.click(within(group).getByRole('checkbox', { name }));
+      await settle();
+    };
+    await tick('Very strong');
+    await tick('Strong');
+    await tick('Fake');
+    await tick('No decision yet');
+    expect(seen.at(-1)).toEqual({ evidenceId: 1, track: 1, bands: ['very-strong', 'strong'], decisions: ['fake', 'none'] });
+    expect(group.textContent).toContain('Band: Very strong, Strong');
+    // Unticking the last value of a list drops the filter (all again).
+    await tick('Fake');
+    await tick('No decision yet');
+    expect(seen.at(-1)).toEqual({ evidenceId: 1, track: 1, bands: ['very-strong', 'strong'] });
+    expect(group.textContent).toContain('Decision: All');
     const energy = screen.getByLabelText('Minimum difference energy');
     await fireEvent.input(energy, { target: { value: '0.2' } });
     await fireEvent.submit(energy.closest('form') as HTMLFormElement);

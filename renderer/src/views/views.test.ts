@@ -88,7 +88,7 @@ describe('video view', () => {
     expect(app.router.view).toBe('video');
     // Starts on the frame of the highest-scoring face, with its preview.
     expect(api.calls.some(([op]) => op === 'getFramePreview')).toBe(true);
-    const faces = screen.getAllByRole('button', { name: /^Face \d, person \d, ensemble/ });
+    const faces = within(screen.getByLabelText('Faces in this frame')).getAllByRole('button', { name: /^Person \d · frame \d of 8 \(index \d+\) · face \d, ensemble/ });
     expect(faces).toHaveLength(2);
     expect(faces.filter((f) => /flagged/.test(f.getAttribute('aria-label') ?? ''))).toHaveLength(1);
     expect(screen.getByRole('slider', { name: /Frame score timeline/ })).toBeTruthy();
@@ -363,7 +363,7 @@ describe('review view', () => {
 
   it('marks several selected faces at once', async () => {
     const { api, app } = await review();
-    const boxes = screen.getAllByRole('checkbox', { name: /^Select face/ });
+    const boxes = screen.getAllByRole('checkbox', { name: /^Select Person \d · frame/ });
     await fireEvent.click(boxes[0]);
     await fireEvent.click(boxes[2]);
     expect(screen.getByText(/2 selected/)).toBeTruthy();
