@@ -127,11 +127,11 @@ export const OPERATIONS = {
   /** The playback copy of an evidence video made earlier (for its current bytes), or null. */
   getPlaybackCopy: op<PlaybackCopyInfo | null>()({ channel: 'deepscan:get-playback-copy', args: [s.caseId(), s.rowId('evidenceId')] }),
   /**
-   * Starts making the playback copy of an evidence video the browser cannot play (H.264/AAC MP4
-   * in the case workspace, once per evidence hash): a task with progress events, cancelled with
-   * cancelAnalysis(taskId); audited as 'playback-copy-made'.
+   * Makes (or reuses) the playback copy of an evidence video the browser cannot play (H.264/AAC
+   * MP4 in the case workspace, once per evidence hash; the evidence is re-hashed before and after
+   * ffmpeg reads it); audited as 'playback-copy-made'. Answers when the copy is there.
    */
-  startPlaybackCopy: op<TaskInfo>()({ channel: 'deepscan:start-playback-copy', args: [s.caseId(), s.rowId('evidenceId')], optional: [s.examiner()], lane: 'tasks' }),
+  makePlaybackCopy: op<PlaybackCopyInfo>()({ channel: 'deepscan:make-playback-copy', args: [s.caseId(), s.rowId('evidenceId')], optional: [s.examiner()], lane: 'tasks' }),
   /** The report recorded under audit entry `reportId` (path, recorded SHA-256, a safe name for copies); reads no file. */
   getReportFile: op<ReportFileInfo>()({ channel: 'deepscan:get-report-file', args: [s.caseId(), s.rowId('reportId')] }),
   /**

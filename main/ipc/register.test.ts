@@ -60,7 +60,7 @@ function fakeService() {
     getReportFile: async () => ok({} as never),
     saveReportCopy: async () => ok({} as never),
     getPlaybackCopy: async () => ok(null),
-    startPlaybackCopy: async () => ok({} as never),
+    makePlaybackCopy: async () => ok({} as never),
     listComparisons: async () => ok([]),
     updateCaseDetails: async () => ok({} as never),
     undoLastReview: async () => ok({} as never),

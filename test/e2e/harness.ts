@@ -2,7 +2,7 @@
  * Shared pieces of the end-to-end runs: building the renderer, serving it (for the fake-backed
  * preview), launching the system Chromium through playwright-core, and screenshots.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -158,4 +158,47 @@ export async function overlapping(page: Page, root: string): Promise<string[]> {
     }
     return out;
   }, root);
+}
+
+/** The deepscan CLI (main/cli.ts) run to completion, with its status and output. */
+export function cli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; out: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+}
+
+/**
+ * `deepscan serve <folder>` on a free loopback port; `url` resolves to the address it prints
+ * (with its one-time token). Its output is appended to `log`.
+ */
+export function startServer(folder: string, env: NodeJS.ProcessEnv, log: string[]): { child: ChildProcess; url: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'serve', folder, '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve printed no URL in time:\n${out}`)), 180_000);
+    child.stdout?.on('data', (b: Buffer) => {
+      const s = b.toString();
+      log.push(s);
+      out += s;
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.stderr?.on('data', (b: Buffer) => log.push(b.toString()));
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited (${code}):\n${log.join('')}`));
+    });
+  });
+  return { child, url };
+}
+
+/** Stops a server started by startServer (SIGTERM, then SIGKILL after 10 s). */
+export async function stopServer(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
 }

@@ -7,14 +7,14 @@
  * exports the case report.
  * Screenshots of every view land in test/e2e/screenshots/ (git-ignored).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, clipped, launch, overlapping, requirePaths, ROOT, shot, VIEWPORTS } from './harness.js';
+import { buildRenderer, CHROMIUM, cli, clipped, launch, overlapping, requirePaths, ROOT, shot, startServer, VIEWPORTS } from './harness.js';
 
 const FIXTURES = join(ROOT, '../shared/fixtures');
 const VIDEOS = ['three_faces.mp4', 'three_faces_swap.mp4'].map((f) => join(FIXTURES, 'videos', f));
@@ -40,34 +40,10 @@ let url = '';
 const serverLog: string[] = [];
 const pageErrors: string[] = [];
 
-function cli(args: string[], env: NodeJS.ProcessEnv): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'main/cli.ts', ...args], { cwd: ROOT, env, encoding: 'utf8' });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
-}
-
 function startServe(folder: string, env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/cli.ts', 'serve', folder, '--port', '0'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    server = child;
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`serve printed no URL in time:\n${out}`)), 180_000);
-    const onData = (b: Buffer) => {
-      const s = b.toString();
-      serverLog.push(s);
-      out += s;
-      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/\S*)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (b: Buffer) => serverLog.push(b.toString()));
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}):\n${serverLog.join('')}`));
-    });
-  });
+  const started = startServer(folder, env, serverLog);
+  server = started.child;
+  return started.url;
 }
 
 async function view(key: string, label: string): Promise<void> {

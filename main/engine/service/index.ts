@@ -22,7 +22,7 @@ import { examinerFor, updateCaseDetails } from './examiner.js';
 import { faceCropUrl, framePreviewUrl, videoDetail } from './video.js';
 import { compareVideos, computeFaceHeatmap, faceOverlays } from './overlays.js';
 import { exportCaseReport, reportFileInfo, saveReportCopy } from './report.js';
-import { makePlaybackCopy, playbackCopyInfo } from './proxies.js';
+import { makePlaybackCopy as makeCopy, playbackCopyInfo } from './proxies.js';
 
 export interface WorkstationService extends DeepscanApi {
   /** Cancels every running analysis, waits until each has stopped and closes the cached case connections (clean shutdown). */
@@ -140,40 +140,13 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
 
     getPlaybackCopy: (caseId: string, evidenceId: number) => guard(() => playbackCopyInfo(connections.reader(caseId), evidenceId)),
 
-    startPlaybackCopy: (caseId: string, evidenceId: number, examiner?: string) =>
+    makePlaybackCopy: (caseId: string, evidenceId: number, examiner?: string) =>
       guard(async () => {
+        // Awaited like a comparison (no task events: those are the evidence list's analysis
+        // progress); the view says it is working until the copy is there.
         if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
-        const ev = connections.reader(caseId).getEvidence(evidenceId);
-        if (!ev) throw new DeepscanError('invalid-argument', `evidence ${evidenceId} is not registered in this case`);
-        if (ev.kind !== 'video') throw new DeepscanError('invalid-argument', `${ev.relPath} is not a video; only videos get a playback copy`, { file: ev.relPath });
-        const folder = await resolveEvidenceFolder(caseFolder(caseId));
-        const actor = examinerFor(connections.writer(caseId), examiner);
         const tools = await locateFfmpeg();
-        const taskId = randomUUID();
-        const controller = new AbortController();
-        const info: TaskInfo = { taskId, caseId, status: 'running' };
-        // Runs like an analysis task (progress events, cancelAnalysis(taskId) stops it), one item.
-        const done = (async () => {
-          let c: OpenedCase | null = null;
-          try {
-            emit({ type: 'task-started', taskId, caseId, total: 1 });
-            c = await openCase({ folder, home, actor });
-            const copy = await makePlaybackCopy(c, tools, evidenceId, {
-              signal: controller.signal,
-              onProgress: (stage, fraction) => emit({ type: 'item-progress', taskId, evidencePath: ev.relPath, stage, fraction, done: 0, total: 1 }),
-            });
-            emit({ type: 'item-finished', taskId, evidencePath: ev.relPath, status: ev.status, error: null, skipped: copy.reused });
-            info.status = 'completed';
-            emit({ type: 'task-finished', taskId, status: 'completed', error: null });
-          } catch (e) {
-            info.status = isDeepscanError(e) && e.code === 'cancelled' ? 'cancelled' : 'failed';
-            emit({ type: 'task-finished', taskId, status: info.status, error: errorMessage(e) });
-          } finally {
-            c?.store.close();
-          }
-        })();
-        tasks.set(taskId, { info, controller, done });
-        return { ...info };
+        return withOpenCase(caseId, (c) => makeCopy(c, tools, evidenceId), examiner);
       }),
 
     getReportFile: (caseId: string, reportId: number) => read(caseId, (store) => reportFileInfo(store, reportId)),

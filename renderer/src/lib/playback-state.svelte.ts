@@ -5,7 +5,9 @@
  * frame elsewhere (timeline, stepping) seeks the player to that frame's timestamp.
  * The element itself stays in the view; this class holds what it shows and decides.
  */
-import type { FrameInfo } from '../../../common/api.js';
+import type { DeepscanClient, FrameInfo, PlaybackCopyInfo } from '../../../common/api.js';
+import type { ApiError } from '../../../common/result.js';
+import { attempt } from './resource.svelte.js';
 import type { MediaUrlFn } from './media-url.js';
 import type { VideoState } from './video-state.svelte.js';
 
@@ -21,23 +23,95 @@ export class PlaybackState {
   problem = $state<string | null>(null);
   /** A seek the element should perform (the view applies it); n makes repeated seeks distinct. */
   seek = $state<{ t: number; n: number } | null>(null);
+  /** The browser cannot decode the evidence's codec (a playback copy can be offered). */
+  unplayable = $state(false);
+  /** The playback copy recorded for the open video's current bytes, once looked up or made. */
+  copy = $state<PlaybackCopyInfo | null>(null);
+  /** Whether the player shows the copy instead of the evidence file (the view labels it so). */
+  playingCopy = $state(false);
+  /** A copy is being made (it takes about as long as ffmpeg needs to re-encode the video). */
+  copyWorking = $state(false);
+  copyError = $state<ApiError | null>(null);
 
   readonly #video: VideoState;
   readonly #url: MediaUrlFn;
+  readonly #api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy'> | null;
   #n = 0;
 
-  constructor(video: VideoState, url: MediaUrlFn) {
+  constructor(video: VideoState, url: MediaUrlFn, api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy'> | null = null) {
     this.#video = video;
     this.#url = url;
+    this.#api = api;
   }
 
-  /** The stream URL of the open video; null for stills or when no host can stream. */
+  /** The stream URL of the open video (or of its playback copy); null for stills or when no host can stream. */
   readonly src: string | null = $derived.by(() => {
     const v = this.#video;
     const d = v.detail;
     if (!d || !v.caseId || d.evidence.kind !== 'video') return null;
-    return this.#url(v.caseId, d.evidence.id);
+    return this.playingCopy && this.copy?.evidenceId === d.evidence.id ? this.#url(v.caseId, d.evidence.id, 'playback-copy') : this.#url(v.caseId, d.evidence.id);
   });
+
+  /** The open video's case and evidence id, or null. */
+  #target(): { caseId: string; evidenceId: number } | null {
+    const v = this.#video;
+    const d = v.detail;
+    return d && v.caseId && d.evidence.kind === 'video' ? { caseId: v.caseId, evidenceId: d.evidence.id } : null;
+  }
+
+  /** Looks up a copy made earlier for these bytes (nothing is made). */
+  async findCopy(): Promise<void> {
+    const t = this.#target();
+    if (!t || !this.#api) return;
+    const r = await attempt(() => this.#api!.getPlaybackCopy(t.caseId, t.evidenceId));
+    const now = this.#target();
+    if (now?.caseId !== t.caseId || now.evidenceId !== t.evidenceId) return; // another video was opened meanwhile
+    if (r.ok) this.copy = r.value;
+    else this.copyError = r.error;
+  }
+
+  /**
+   * Makes (or reuses) the playback copy and plays it. The engine re-hashes the evidence around
+   * the transcode and audits the copy under `examiner`.
+   */
+  async makeCopy(examiner?: string): Promise<boolean> {
+    const t = this.#target();
+    if (!t || !this.#api || this.copyWorking) return false;
+    this.copyWorking = true;
+    this.copyError = null;
+    try {
+      const r = await attempt(() => (examiner ? this.#api!.makePlaybackCopy(t.caseId, t.evidenceId, examiner) : this.#api!.makePlaybackCopy(t.caseId, t.evidenceId)));
+      const now = this.#target();
+      if (now?.caseId !== t.caseId || now.evidenceId !== t.evidenceId) return false;
+      if (!r.ok) {
+        this.copyError = r.error;
+        return false;
+      }
+      this.copy = r.value;
+      this.playCopy();
+      return true;
+    } finally {
+      this.copyWorking = false;
+    }
+  }
+
+  /** Plays the copy found or made (labelled as a copy in the view). */
+  playCopy(): void {
+    if (!this.copy) return;
+    this.playingCopy = true;
+    this.problem = null;
+    this.time = 0;
+    this.playing = false;
+  }
+
+  /** Back to the evidence file itself. */
+  playEvidence(): void {
+    this.playingCopy = false;
+    this.problem = null;
+    this.unplayable = false;
+    this.time = 0;
+    this.playing = false;
+  }
 
   /** Sampled frames with a timestamp, as markers: position 0..1 along the duration. */
   readonly markers: { frameIdx: number; pts: number; at: number }[] = $derived.by(() => {
@@ -75,10 +149,18 @@ export class PlaybackState {
 
   failed(code: number | undefined): void {
     this.playing = false;
-    this.problem =
-      code === MEDIA_ERR_SRC_NOT_SUPPORTED || code === MEDIA_ERR_DECODE
-        ? 'This browser cannot play the codec of this file. The sampled frames above are still exact; play the file in a forensic player for motion.'
-        : 'The evidence file could not be streamed (it may have changed since it was registered).';
+    const codec = code === MEDIA_ERR_SRC_NOT_SUPPORTED || code === MEDIA_ERR_DECODE;
+    if (this.playingCopy) {
+      this.problem = 'The playback copy could not be played (it may have been removed or changed); the sampled frames above are still exact.';
+      return;
+    }
+    this.unplayable = codec;
+    this.problem = codec
+      ? this.#api
+        ? 'This browser cannot play the codec of this file. The sampled frames above are still exact; a playback copy (H.264) can be made for motion.'
+        : 'This browser cannot play the codec of this file. The sampled frames above are still exact; play the file in a forensic player for motion.'
+      : 'The evidence file could not be streamed (it may have changed since it was registered).';
+    if (codec) void this.findCopy();
   }
 
   reset(): void {
@@ -86,5 +168,9 @@ export class PlaybackState {
     this.playing = false;
     this.problem = null;
     this.seek = null;
+    this.unplayable = false;
+    this.copy = null;
+    this.playingCopy = false;
+    this.copyError = null;
   }
 }

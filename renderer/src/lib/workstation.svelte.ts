@@ -80,7 +80,7 @@ export class Workstation implements RouterHost {
     this.prompt = new ExaminerPrompt(this.prefs);
     this.caseState = new CaseState(api);
     this.video = new VideoState(api);
-    this.playback = new PlaybackState(this.video, opts.mediaUrl ?? pageMediaUrl);
+    this.playback = new PlaybackState(this.video, opts.mediaUrl ?? pageMediaUrl, api);
     this.review = new ReviewState(api, this);
     this.models = new ModelsState(api);
     this.audit = new AuditState(api);
@@ -255,6 +255,17 @@ export class Workstation implements RouterHost {
     const examiner = await this.prompt.ensure();
     if (!examiner) return;
     await this.caseState.start(examiner);
+  }
+
+  /**
+   * Makes the playback copy of the open video (a codec the browser cannot play) and plays it.
+   * It writes to the case workspace and the audit log, so the examiner is asked first.
+   */
+  async makePlaybackCopy(): Promise<boolean> {
+    if (!this.caseId) return false;
+    const examiner = await this.prompt.ensure();
+    if (!examiner) return false;
+    return this.playback.makeCopy(examiner);
   }
 
   /** Edits the case's name, number or examiner (audited by the engine under the examiner's name). */

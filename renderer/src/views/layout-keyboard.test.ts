@@ -9,6 +9,8 @@ import App from '../App.svelte';
 import { taskTiming } from '../lib/case-state.svelte.js';
 import type { MediaUrlFn } from '../lib/media-url.js';
 import { personSeries } from '../lib/person-series.js';
+import type { PlaybackCopyInfo } from '../../../common/api.js';
+import { fail, ok } from '../../../common/result.js';
 import { analysedFake, fakeApi, SUMMARY, videoDetail, type FakeApi } from '../lib/test-fakes.js';
 import { Workstation } from '../lib/workstation.svelte.js';
 import { settle } from './dom-test-kit.js';
@@ -21,6 +23,14 @@ async function start(api: FakeApi = analysedFake(), mediaUrl: MediaUrlFn = (c, i
   await settle();
   return { api, app };
 }
+
+/** The host's URLs for the evidence itself and for its playback copy. */
+const sourceUrl: MediaUrlFn = (c, id, source = 'evidence') => `/api/${source}/${c}/${id}?token=t`;
+
+const COPY: PlaybackCopyInfo = {
+  evidenceId: 1, evidenceSha256: '3f9a1c0b7d2e'.padEnd(64, '0'), file: '/home/x/.deepscan/cases/case-1/proxies/3f9a.mp4', sha256: 'c0ffee12ab34'.padEnd(64, '9'),
+  bytes: 1234, mediaType: 'video/mp4', createdAt: '2026-12-02T10:00:00.000Z', ffmpegVersion: '5.1.8', ffmpegArgs: ['-c:v', 'libx264'], reused: false,
+};
 
 async function openVideo(app: Workstation) {
   await fireEvent.click(screen.getByRole('button', { name: 'Open clips/interview.mp4' }));
@@ -127,6 +137,66 @@ describe('video view', () => {
     app.playback.failed(4); // MEDIA_ERR_SRC_NOT_SUPPORTED
     await settle();
     expect(screen.getByText(/cannot play the codec/)).toBeTruthy();
+  });
+
+  it('offers a playback copy for a codec it cannot play, plays it labelled as a copy, and goes back to the evidence', async () => {
+    const made: unknown[][] = [];
+    let stored: PlaybackCopyInfo | null = null; // what the engine has recorded
+    const api = analysedFake({
+      getPlaybackCopy: async () => ok(stored),
+      makePlaybackCopy: async (...args: unknown[]) => (made.push(args), (stored = COPY), ok(COPY)),
+    });
+    const { app } = await start(api, sourceUrl);
+    app.prefs.setExaminer('J. Doe');
+    await openVideo(app);
+    const player = () => screen.getByLabelText('Evidence playback') as HTMLVideoElement;
+    expect(player().getAttribute('src')).toBe(`/api/evidence/${SUMMARY.id}/1?token=t`);
+    app.playback.failed(4);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
+    await settle();
+    expect(made).toEqual([[SUMMARY.id, 1, 'J. Doe']]);
+    expect(player().getAttribute('src')).toBe(`/api/playback-copy/${SUMMARY.id}/1?token=t`);
+    const label = screen.getByTestId('playback-copy-label');
+    expect(label.textContent).toMatch(/Playing a playback copy, not the evidence file/);
+    expect(label.textContent).toContain(COPY.sha256.slice(0, 12));
+    expect(label.textContent).toContain(COPY.evidenceSha256.slice(0, 12));
+
+    await fireEvent.click(within(label).getByRole('button', { name: 'Back to the evidence file' }));
+    await settle();
+    expect(player().getAttribute('src')).toBe(`/api/evidence/${SUMMARY.id}/1?token=t`);
+    expect(screen.queryByTestId('playback-copy-label')).toBeNull();
+    // The copy is known now: the next failure offers it without transcoding again.
+    app.playback.failed(4);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Play the playback copy' }));
+    await settle();
+    expect(made).toHaveLength(1);
+    expect(player().getAttribute('src')).toBe(`/api/playback-copy/${SUMMARY.id}/1?token=t`);
+  });
+
+  it('offers a copy made earlier without making another, and shows why a copy was refused', async () => {
+    let asked = 0;
+    const api = analysedFake({
+      getPlaybackCopy: async () => (asked++, ok(asked > 1 ? null : COPY)),
+      makePlaybackCopy: async () => fail({ code: 'evidence-changed', message: 'clips/interview.mp4: the file changed since it was hashed; no playback copy was made' }),
+    });
+    const { app } = await start(api, sourceUrl);
+    app.prefs.setExaminer('J. Doe');
+    await openVideo(app);
+    app.playback.failed(3); // MEDIA_ERR_DECODE
+    await settle();
+    expect(screen.getByRole('button', { name: 'Play the playback copy' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Make a playback copy' })).toBeNull();
+
+    // Another video opened: nothing carries over; this time no copy exists and making one is refused.
+    app.playback.reset();
+    app.playback.failed(4);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
+    await settle();
+    expect(screen.getByText(/changed since it was hashed/).getAttribute('role')).toBe('alert');
+    expect((screen.getByLabelText('Evidence playback') as HTMLVideoElement).getAttribute('src')).toBe(`/api/evidence/${SUMMARY.id}/1?token=t`);
   });
 
   it('plays nothing without a host that streams (and says where playback works)', async () => {

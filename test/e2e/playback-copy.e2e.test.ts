@@ -1,0 +1,118 @@
+/**
+ * Playback of a codec the browser cannot play (issue 13, item 5), end to end: an MPEG-4 Part 2
+ * AVI made from the shared clip, analysed faces-only by the CLI, opened in `deepscan serve` in
+ * Debian's Chromium. The <video> fails on the evidence itself; "Make a playback copy" transcodes
+ * it into the case workspace; the copy plays, labelled as a copy, seeks to a sampled frame and
+ * plays on; the evidence folder is byte-for-byte unchanged.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotFolder } from '../helpers/folder-snapshot.js';
+import { buildRenderer, CHROMIUM, cli, launch, requirePaths, ROOT, shot, startServer, stopServer } from './harness.js';
+
+const SOURCE = join(ROOT, '../shared/fixtures/videos/three_faces.mp4');
+const EXAMINER = 'E2E Examiner';
+
+let tmp = '';
+let folder = '';
+let server: ChildProcess | null = null;
+let browser: Browser | null = null;
+let profile = '';
+let page: Page;
+let url = '';
+let before: Record<string, string> = {};
+const log: string[] = [];
+
+describe('playback copy (deepscan serve + Chromium)', () => {
+  beforeAll(async () => {
+    requirePaths({ 'Chromium executable (DEEPSCAN_CHROMIUM)': CHROMIUM, 'fixture video three_faces.mp4': SOURCE });
+    buildRenderer();
+    tmp = mkdtempSync(join(tmpdir(), 'deepscan-e2e-copy-'));
+    const home = join(tmp, 'home');
+    folder = join(tmp, 'case-copy');
+    mkdirSync(home);
+    mkdirSync(folder);
+    // MPEG-4 Part 2 in AVI: decodable by ffmpeg (so analysable), not by Chromium's media stack.
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', SOURCE, '-t', '4', '-vf', 'scale=640:-2', '-an', '-c:v', 'mpeg4', '-q:v', '4', join(folder, 'interview.avi')]);
+    const env = { ...process.env, DEEPSCAN_HOME: home };
+    const r = cli(['analyze', folder, '--no-models', '--frames', '4', '--examiner', EXAMINER], env);
+    expect(r.status, r.out).toBe(0);
+    before = snapshotFolder(folder);
+    const started = startServer(folder, env, log);
+    server = started.child;
+    url = await started.url;
+    ({ browser, profile } = await launch());
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+    page = await ctx.newPage();
+    page.setDefaultTimeout(60_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopServer(server);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('fails on the evidence itself, makes a copy on request and plays it, labelled as a copy', async () => {
+    await page.goto(url);
+    await page.locator('main[aria-label="Evidence"]').waitFor();
+    await page.getByRole('button', { name: 'Open interview.avi' }).click();
+    await page.locator('main[aria-label="Video"]').waitFor();
+    const player = page.getByLabel('Evidence playback');
+    await player.scrollIntoViewIfNeeded();
+    expect(await player.getAttribute('src')).toMatch(/\/api\/evidence\//);
+    // Chromium cannot decode MPEG-4 Part 2: the player says so and offers a copy.
+    await page.getByText(/cannot play the codec of this file/).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Make a playback copy' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
+    const label = page.getByTestId('playback-copy-label');
+    await Promise.race([dialog.waitFor(), label.waitFor({ timeout: 120_000 })]);
+    if (await dialog.isVisible()) {
+      await dialog.getByLabel('Examiner name').fill(EXAMINER);
+      await dialog.getByRole('button', { name: 'Continue' }).click();
+    }
+    await label.waitFor({ timeout: 120_000 });
+    expect(await label.textContent()).toMatch(/Playing a playback copy, not the evidence file/);
+    expect(await player.getAttribute('src')).toMatch(/\/api\/playback-copy\//);
+
+    // The copy plays: seek to sampled frame 3's timestamp, then play on from there.
+    const markers = page.getByRole('button', { name: /^Seek to sampled frame/ });
+    expect(await markers.count()).toBe(4);
+    await markers.nth(2).dispatchEvent('click');
+    const state = await page.evaluate(() => {
+      const v = document.querySelector('video') as HTMLVideoElement;
+      return new Promise<{ t: number; err: number | null }>((resolve) => {
+        const done = () => resolve({ t: v.currentTime, err: v.error?.code ?? null });
+        if (v.readyState >= 2 && !v.seeking && v.currentTime > 0) done();
+        else v.addEventListener('seeked', done, { once: true });
+        setTimeout(done, 15_000);
+      });
+    });
+    expect(state.err, 'the browser could not play the playback copy').toBeNull();
+    expect(state.t).toBeGreaterThan(0);
+    const reached = await page.evaluate(async (from) => {
+      const v = document.querySelector('video') as HTMLVideoElement;
+      v.muted = true;
+      await v.play();
+      const until = Date.now() + 10_000;
+      while (v.currentTime < from + 0.5 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+      v.pause();
+      return v.currentTime;
+    }, state.t);
+    expect(reached).toBeGreaterThan(state.t + 0.5);
+    await shot(page, '11-video-playback-copy');
+  });
+
+  it('left the evidence folder exactly as it was, and recorded the copy in the audit log', async () => {
+    expect(snapshotFolder(folder)).toEqual(before);
+    await page.keyboard.press('Alt+7');
+    await page.locator('main[aria-label="Audit"]').waitFor();
+    await page.getByText(/playback-copy-made|Playback copy made/i).first().waitFor({ timeout: 30_000 });
+  });
+});
