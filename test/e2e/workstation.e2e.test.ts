@@ -273,6 +273,62 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     expect(swapped).toBeGreaterThan(other);
   });
 
+  it('carries the comparison into the per-person table, the review filter and the PDF', async () => {
+    // Per-person table: one energy per person; the swapped person's stands out.
+    await view('3', 'Video');
+    await page.locator('h1', { hasText: 'three_faces_swap.mp4' }).waitFor();
+    const cells = page.locator('td[data-energy]');
+    await cells.first().waitFor();
+    const rows = await cells.evaluateAll((tds) => tds.map((td) => ({ track: Number(td.getAttribute('data-energy')), energy: Number(td.textContent) })));
+    expect(rows.length).toBe(3);
+    const byEnergy = [...rows].sort((a, b) => b.energy - a.energy);
+    expect(byEnergy[0].energy).toBeGreaterThan(2 * byEnergy[1].energy);
+    const swappedPerson = `Person ${byEnergy[0].track + 1}`;
+
+    // Review queue filtered by energy: only the swapped person's faces of the suspect video remain.
+    await view('5', 'Review');
+    const queue = page.getByRole('table');
+    const energyInput = page.getByLabel('Minimum difference energy');
+    await energyInput.fill(((byEnergy[0].energy + byEnergy[1].energy) / 2).toFixed(3));
+    await energyInput.press('Enter');
+    let seen = '';
+    const filtered = expect.poll(async () => {
+      const people = await queue.locator('tr[data-row] td.c-person').allTextContents();
+      const paths = await queue.locator('tr[data-row] td.path').allTextContents();
+      seen = JSON.stringify({ swappedPerson, rows, people: people.slice(0, 6), paths: paths.slice(0, 6), count: people.length });
+      return people.length > 0 && people.every((t) => t.includes(swappedPerson)) && paths.every((t) => t === 'three_faces_swap.mp4');
+    }, { timeout: 30_000 }).toBe(true);
+    await filtered.catch((e: unknown) => {
+      throw new Error(`the energy-filtered queue shows other faces: ${seen}`, { cause: e });
+    });
+    await shot(page, '05-review-energy-filter');
+    await energyInput.fill('');
+    await energyInput.press('Enter');
+
+    // The PDF: the comparison section with the original's hash, the swapped person first, and its masks.
+    await view('2', 'Evidence');
+    const started = Date.now();
+    await page.getByRole('button', { name: 'Export report (PDF)' }).click();
+    await page.getByTestId('report-sha256').waitFor({ timeout: 60_000 });
+    const reports = (readdirSync(join(tmp, 'home'), { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.pdf')).map((f) => join(tmp, 'home', f)).filter((f) => statSync(f).mtimeMs >= started - 1000);
+    expect(reports, 'the exported PDF in the case workspace').toHaveLength(1);
+    const text = spawnSync('pdftotext', [reports[0], '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    const originalSha = createHash('sha256').update(readFileSync(VIDEOS[0])).digest('hex');
+    expect(text).toContain('Comparison with a known original');
+    expect(text).toContain(originalSha);
+    // The per-person energy table lists the swapped person first (highest energy first).
+    const lines = spawnSync('pdftotext', ['-layout', reports[0], '-'], { encoding: 'utf8' }).stdout.split('\n');
+    const head = lines.findIndex((l) => /Person\s+Energy \(mean\)/.test(l));
+    expect(head, 'the per-person energy table in the PDF').toBeGreaterThan(0);
+    expect(lines.slice(head + 1).find((l) => l.trim() !== '')?.trim().startsWith(swappedPerson)).toBe(true);
+    // The crops and masks with the highest energy follow, with a colour scale.
+    const masks = text.indexOf('Highest-energy faces (per person), with their difference masks');
+    expect(masks, 'the PDF lists the highest-energy faces with their masks').toBeGreaterThan(0);
+    expect(text.slice(masks)).toContain(`${swappedPerson} · frame`);
+    await page.getByRole('button', { name: 'Dismiss report result' }).click();
+  });
+
   it('plays the evidence itself: seeking to a sampled frame, then playing on from there', async () => {
     await view('3', 'Video');
     const player = page.getByLabel('Evidence playback');
