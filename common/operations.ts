@@ -132,6 +132,8 @@ export const OPERATIONS = {
    * ffmpeg reads it); audited as 'playback-copy-made'. Answers when the copy is there.
    */
   makePlaybackCopy: op<PlaybackCopyInfo>()({ channel: 'deepscan:make-playback-copy', args: [s.caseId(), s.rowId('evidenceId')], optional: [s.examiner()], lane: 'tasks' }),
+  /** Stops a playback copy being made (its makePlaybackCopy answers 'cancelled'); cancelled: false when none was running. */
+  cancelPlaybackCopy: op<{ cancelled: boolean }>()({ channel: 'deepscan:cancel-playback-copy', args: [s.caseId(), s.rowId('evidenceId')], lane: 'tasks' }),
   /** The report recorded under audit entry `reportId` (path, recorded SHA-256, a safe name for copies); reads no file. */
   getReportFile: op<ReportFileInfo>()({ channel: 'deepscan:get-report-file', args: [s.caseId(), s.rowId('reportId')] }),
   /**

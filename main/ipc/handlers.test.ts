@@ -51,6 +51,7 @@ function recorder(overrides: Partial<DeepscanApi> = {}) {
     getReportFile: async (id, r) => (calls.push(['getReportFile', [id, r]]), ok({ id: r, file: '/r.pdf', sha256: '0'.repeat(64), bytes: 1, generatedAt: '2026-11-24T00:00:00Z', downloadName: 'deepscan-report-x-2026-11-24.pdf', evidenceFolder: '/ev' })),
     getPlaybackCopy: async (id, ev) => (calls.push(['getPlaybackCopy', [id, ev]]), ok(null)),
     makePlaybackCopy: async (id, ev, ex) => (calls.push(['makePlaybackCopy', [id, ev, ex]]), ok({} as never)),
+    cancelPlaybackCopy: async (id, ev) => (calls.push(['cancelPlaybackCopy', [id, ev]]), ok({ cancelled: false })),
     saveReportCopy: async (id, r, d, ex) => (calls.push(['saveReportCopy', [id, r, d, ex]]), ok({ reportId: r, file: d, sha256: '0'.repeat(64) })),
     onTaskEvent: () => () => {},
     ...overrides,

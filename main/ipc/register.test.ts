@@ -61,6 +61,7 @@ function fakeService() {
     saveReportCopy: async () => ok({} as never),
     getPlaybackCopy: async () => ok(null),
     makePlaybackCopy: async () => ok({} as never),
+    cancelPlaybackCopy: async () => ok({ cancelled: false }),
     listComparisons: async () => ok([]),
     updateCaseDetails: async () => ok({} as never),
     undoLastReview: async () => ok({} as never),

@@ -66,6 +66,9 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
    * Operations that need the evidence folder (they verify hashes, decode or re-hash). They
    * write, so they act as the examiner given, else the case's, and are refused without one.
    */
+  /** Playback copies being made, by "caseId:evidenceId" (cancelPlaybackCopy aborts one). */
+  const copying = new Map<string, AbortController>();
+
   async function withOpenCase<T>(caseId: string, fn: (c: OpenedCase) => Promise<T>, examiner?: string): Promise<T> {
     if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
     const actor = examinerFor(connections.writer(caseId), examiner);
@@ -145,8 +148,24 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
         // Awaited like a comparison (no task events: those are the evidence list's analysis
         // progress); the view says it is working until the copy is there.
         if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
+        const key = `${caseId}:${evidenceId}`;
+        if (copying.has(key)) throw new DeepscanError('invalid-argument', `a playback copy of evidence ${evidenceId} is already being made`);
         const tools = await locateFfmpeg();
-        return withOpenCase(caseId, (c) => makeCopy(c, tools, evidenceId), examiner);
+        const controller = new AbortController();
+        copying.set(key, controller);
+        try {
+          return await withOpenCase(caseId, (c) => makeCopy(c, tools, evidenceId, { signal: controller.signal }), examiner);
+        } finally {
+          copying.delete(key);
+        }
+      }),
+
+    cancelPlaybackCopy: (caseId: string, evidenceId: number) =>
+      guard(async () => {
+        const controller = copying.get(`${caseId}:${evidenceId}`);
+        // ffmpeg is killed; makePlaybackCopy then answers 'cancelled' and leaves no partial file.
+        controller?.abort();
+        return { cancelled: controller !== undefined };
       }),
 
     getReportFile: (caseId: string, reportId: number) => read(caseId, (store) => reportFileInfo(store, reportId)),

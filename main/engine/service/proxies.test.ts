@@ -5,18 +5,21 @@
  * hashes as recorded is made again, and evidence swapped after registration gets no copy.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotFolder } from '../../../test/helpers/folder-snapshot.js';
 import { tempDir } from '../../../test/helpers/paths.js';
 import { openCase, type OpenedCase } from '../case/open-case.js';
+import { caseDbPath, caseDir } from '../case/workspace.js';
 import { ingestCaseFolder } from '../ingest/ingest.js';
 import { locateFfmpeg, type FfmpegTools } from '../media/ffmpeg.js';
 import { readAudit, verifyAuditChain } from '../store/audit.js';
+import { CaseStore } from '../store/case-store.js';
 import { PROXY_ACTION } from '../store/proxies.js';
 import { isDeepscanError } from '../util/errors.js';
+import { createWorkstationService } from './index.js';
 import { makePlaybackCopy, playbackCopyInfo, PROXY_DIR } from './proxies.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -177,4 +180,43 @@ describe('playback copy of a codec the browser cannot play', () => {
       copyFileSync(kept, clip);
     }
   }, 120_000);
+});
+
+describe('cancelling a playback copy (through the workstation service)', () => {
+  it('stops ffmpeg, leaves no copy and no audit entry, and a later request makes it whole', async () => {
+    const root = tempDir('deepscan-proxy-cancel-');
+    const folder = join(root, 'evidence');
+    mkdirSync(folder);
+    // Long enough (30 s) that the transcode is still running when the cancel arrives.
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25', '-frames:v', '750', '-c:v', 'mpeg4', '-q:v', '5', join(folder, 'long.avi')]);
+    const service = createWorkstationService({ home: join(root, 'home') });
+    const opened = await service.openCase({ folder, examiner: 'tester' });
+    if (!opened.ok) throw new Error(opened.error.message);
+    const caseId = opened.value.id;
+    const rows = await service.listEvidence(caseId);
+    if (!rows.ok) throw new Error(rows.error.message);
+    const id = rows.value.find((r) => r.path === 'long.avi')!.id;
+
+    const making = service.makePlaybackCopy(caseId, id, 'tester');
+    await new Promise((r) => setTimeout(r, 400));
+    const cancel = await service.cancelPlaybackCopy(caseId, id);
+    expect(cancel).toEqual({ ok: true, value: { cancelled: true } });
+    const result = await making;
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('cancelled');
+
+    const proxies = join(caseDir(join(root, 'home'), caseId), PROXY_DIR);
+    expect(existsSync(proxies) ? readdirSync(proxies) : []).toEqual([]);
+    expect(await service.getPlaybackCopy(caseId, id)).toEqual({ ok: true, value: null });
+    const audit = new CaseStore(caseDbPath(join(root, 'home'), caseId), { readonly: true });
+    try {
+      expect(readAudit(audit.db).filter((e) => e.action === PROXY_ACTION)).toHaveLength(0);
+    } finally {
+      audit.close();
+    }
+
+    const made = await service.makePlaybackCopy(caseId, id, 'tester');
+    expect(made.ok && made.value.reused).toBe(false);
+    expect(await service.cancelPlaybackCopy(caseId, id)).toEqual({ ok: true, value: { cancelled: false } });
+  }, 180_000);
 });

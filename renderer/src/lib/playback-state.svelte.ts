@@ -35,10 +35,10 @@ export class PlaybackState {
 
   readonly #video: VideoState;
   readonly #url: MediaUrlFn;
-  readonly #api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy'> | null;
+  readonly #api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy' | 'cancelPlaybackCopy'> | null;
   #n = 0;
 
-  constructor(video: VideoState, url: MediaUrlFn, api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy'> | null = null) {
+  constructor(video: VideoState, url: MediaUrlFn, api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy' | 'cancelPlaybackCopy'> | null = null) {
     this.#video = video;
     this.#url = url;
     this.#api = api;
@@ -84,7 +84,8 @@ export class PlaybackState {
       const now = this.#target();
       if (now?.caseId !== t.caseId || now.evidenceId !== t.evidenceId) return false;
       if (!r.ok) {
-        this.copyError = r.error;
+        // A cancel the examiner asked for is not an error to show.
+        if (r.error.code !== 'cancelled') this.copyError = r.error;
         return false;
       }
       this.copy = r.value;
@@ -93,6 +94,14 @@ export class PlaybackState {
     } finally {
       this.copyWorking = false;
     }
+  }
+
+  /** Stops the copy being made for the open video (ffmpeg is killed; nothing is kept). */
+  async cancelCopy(): Promise<void> {
+    const t = this.#target();
+    if (!t || !this.#api || !this.copyWorking) return;
+    const r = await attempt(() => this.#api!.cancelPlaybackCopy(t.caseId, t.evidenceId));
+    if (!r.ok) this.copyError = r.error;
   }
 
   /** Plays the copy found or made (labelled as a copy in the view). */

@@ -199,6 +199,35 @@ describe('video view', () => {
     expect((screen.getByLabelText('Evidence playback') as HTMLVideoElement).getAttribute('src')).toBe(`/api/evidence/${SUMMARY.id}/1?token=t`);
   });
 
+  it('cancels a copy being made: the engine is asked to stop, no error is shown, and the offer comes back', async () => {
+    let finish: ((v: Awaited<ReturnType<FakeApi['makePlaybackCopy']>>) => void) | null = null;
+    const cancels: unknown[][] = [];
+    const api = analysedFake({
+      getPlaybackCopy: async () => ok(null),
+      makePlaybackCopy: () => new Promise((resolve) => (finish = resolve)),
+      cancelPlaybackCopy: async (...args: unknown[]) => {
+        cancels.push(args);
+        finish?.(fail({ code: 'cancelled', message: 'the playback copy was cancelled' }));
+        return ok({ cancelled: true });
+      },
+    });
+    const { app } = await start(api, sourceUrl);
+    app.prefs.setExaminer('J. Doe');
+    await openVideo(app);
+    app.playback.failed(4);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
+    await settle();
+    expect(screen.getByText(/Making the playback copy/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    await settle();
+    expect(cancels).toEqual([[SUMMARY.id, 1]]);
+    expect(screen.queryByText(/Making the playback copy/)).toBeNull();
+    expect(screen.queryByText(/was cancelled/)).toBeNull();
+    expect(screen.getByRole('button', { name: 'Make a playback copy' })).toBeTruthy();
+    expect(app.playback.playingCopy).toBe(false);
+  });
+
   it('plays nothing without a host that streams (and says where playback works)', async () => {
     const { app } = await start(analysedFake(), () => null);
     await openVideo(app);
