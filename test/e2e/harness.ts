@@ -202,3 +202,32 @@ export async function stopServer(child: ChildProcess | null): Promise<void> {
   await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
   if (child.exitCode === null) child.kill('SIGKILL');
 }
+
+/**
+ * Waits for the page's <video> to finish the seek just asked for (15 s at most) and answers
+ * where it is and its MediaError code (null when it plays).
+ */
+export function afterSeek(page: Page): Promise<{ t: number; err: number | null }> {
+  return page.evaluate(() => {
+    const v = document.querySelector('video') as HTMLVideoElement;
+    return new Promise<{ t: number; err: number | null }>((resolve) => {
+      const done = () => resolve({ t: v.currentTime, err: v.error?.code ?? null });
+      if (v.readyState >= 2 && !v.seeking && v.currentTime > 0) done();
+      else v.addEventListener('seeked', done, { once: true });
+      setTimeout(done, 15_000);
+    });
+  });
+}
+
+/** Plays the page's <video> (muted) until it is 0.5 s past `from` or 10 s have gone; answers its position. */
+export function playOn(page: Page, from: number): Promise<number> {
+  return page.evaluate(async (start) => {
+    const v = document.querySelector('video') as HTMLVideoElement;
+    v.muted = true;
+    await v.play();
+    const until = Date.now() + 10_000;
+    while (v.currentTime < start + 0.5 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+    v.pause();
+    return v.currentTime;
+  }, from);
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotFolder } from '../helpers/folder-snapshot.js';
-import { buildRenderer, CHROMIUM, cli, launch, requirePaths, ROOT, shot, startServer, stopServer } from './harness.js';
+import { afterSeek, buildRenderer, CHROMIUM, cli, launch, playOn, requirePaths, ROOT, shot, startServer, stopServer } from './harness.js';
 
 const SOURCE = join(ROOT, '../shared/fixtures/videos/three_faces.mp4');
 const EXAMINER = 'E2E Examiner';
@@ -85,26 +85,10 @@ describe('playback copy (deepscan serve + Chromium)', () => {
     const markers = page.getByRole('button', { name: /^Seek to sampled frame/ });
     expect(await markers.count()).toBe(4);
     await markers.nth(2).dispatchEvent('click');
-    const state = await page.evaluate(() => {
-      const v = document.querySelector('video') as HTMLVideoElement;
-      return new Promise<{ t: number; err: number | null }>((resolve) => {
-        const done = () => resolve({ t: v.currentTime, err: v.error?.code ?? null });
-        if (v.readyState >= 2 && !v.seeking && v.currentTime > 0) done();
-        else v.addEventListener('seeked', done, { once: true });
-        setTimeout(done, 15_000);
-      });
-    });
+    const state = await afterSeek(page);
     expect(state.err, 'the browser could not play the playback copy').toBeNull();
     expect(state.t).toBeGreaterThan(0);
-    const reached = await page.evaluate(async (from) => {
-      const v = document.querySelector('video') as HTMLVideoElement;
-      v.muted = true;
-      await v.play();
-      const until = Date.now() + 10_000;
-      while (v.currentTime < from + 0.5 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      v.pause();
-      return v.currentTime;
-    }, state.t);
+    const reached = await playOn(page, state.t);
     expect(reached).toBeGreaterThan(state.t + 0.5);
     await shot(page, '11-video-playback-copy');
   });

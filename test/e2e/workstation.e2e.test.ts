@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRenderer, CHROMIUM, cli, clipped, launch, overlapping, requirePaths, ROOT, shot, startServer, VIEWPORTS } from './harness.js';
+import { afterSeek, buildRenderer, CHROMIUM, cli, clipped, launch, overlapping, playOn, requirePaths, ROOT, shot, startServer, VIEWPORTS } from './harness.js';
 
 const FIXTURES = join(ROOT, '../shared/fixtures');
 const VIDEOS = ['three_faces.mp4', 'three_faces_swap.mp4'].map((f) => join(FIXTURES, 'videos', f));
@@ -44,6 +44,18 @@ function startServe(folder: string, env: NodeJS.ProcessEnv): Promise<string> {
   const started = startServer(folder, env, serverLog);
   server = started.child;
   return started.url;
+}
+
+/** Exports the case report from the Evidence view; answers the one PDF it wrote in the case workspace. */
+async function exportPdf(): Promise<string> {
+  await view('2', 'Evidence');
+  const started = Date.now();
+  await page.getByRole('button', { name: 'Export report (PDF)' }).click();
+  await page.getByTestId('report-sha256').waitFor({ timeout: 60_000 });
+  const reports = (readdirSync(join(tmp, 'home'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.pdf')).map((f) => join(tmp, 'home', f)).filter((f) => statSync(f).mtimeMs >= started - 1000);
+  expect(reports, 'the exported PDF in the case workspace').toHaveLength(1);
+  return reports[0];
 }
 
 async function view(key: string, label: string): Promise<void> {
@@ -220,14 +232,8 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await view('4', 'Face');
     await expect.poll(async () => (await page.locator('#face-title').textContent())?.trim()).toBe(label);
     // The PDF (its audit summary and its face captions) names it the same way.
-    await view('2', 'Evidence');
-    const started = Date.now();
-    await page.getByRole('button', { name: 'Export report (PDF)' }).click();
-    await page.getByTestId('report-sha256').waitFor({ timeout: 60_000 });
-    const reports = (readdirSync(join(tmp, 'home'), { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.pdf')).map((f) => join(tmp, 'home', f)).filter((f) => statSync(f).mtimeMs >= started - 1000);
-    expect(reports, 'the exported PDF in the case workspace').toHaveLength(1);
-    const pdf = spawnSync('pdftotext', [reports[0], '-'], { encoding: 'utf8' });
+    const report = await exportPdf();
+    const pdf = spawnSync('pdftotext', [report, '-'], { encoding: 'utf8' });
     expect(pdf.status, pdf.stderr).toBe(0);
     expect(pdf.stdout.replace(/\s+/g, ' ')).toContain(label);
     // Leave the export step below its own, fresh result.
@@ -306,19 +312,13 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     await energyInput.press('Enter');
 
     // The PDF: the comparison section with the original's hash, the swapped person first, and its masks.
-    await view('2', 'Evidence');
-    const started = Date.now();
-    await page.getByRole('button', { name: 'Export report (PDF)' }).click();
-    await page.getByTestId('report-sha256').waitFor({ timeout: 60_000 });
-    const reports = (readdirSync(join(tmp, 'home'), { recursive: true }) as string[])
-      .filter((f) => f.endsWith('.pdf')).map((f) => join(tmp, 'home', f)).filter((f) => statSync(f).mtimeMs >= started - 1000);
-    expect(reports, 'the exported PDF in the case workspace').toHaveLength(1);
-    const text = spawnSync('pdftotext', [reports[0], '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
+    const report = await exportPdf();
+    const text = spawnSync('pdftotext', [report, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ' ');
     const originalSha = createHash('sha256').update(readFileSync(VIDEOS[0])).digest('hex');
     expect(text).toContain('Comparison with a known original');
     expect(text).toContain(originalSha);
     // The per-person energy table lists the swapped person first (highest energy first).
-    const lines = spawnSync('pdftotext', ['-layout', reports[0], '-'], { encoding: 'utf8' }).stdout.split('\n');
+    const lines = spawnSync('pdftotext', ['-layout', report, '-'], { encoding: 'utf8' }).stdout.split('\n');
     const head = lines.findIndex((l) => /Person\s+Energy \(mean\)/.test(l));
     expect(head, 'the per-person energy table in the PDF').toBeGreaterThan(0);
     expect(lines.slice(head + 1).find((l) => l.trim() !== '')?.trim().startsWith(swappedPerson)).toBe(true);
@@ -338,29 +338,13 @@ describe('workstation end to end (deepscan serve + Chromium)', () => {
     // Choosing sampled frame 4 on the markers seeks the <video> to that frame's timestamp.
     await markers.nth(3).dispatchEvent('click');
     await page.locator('span.pos', { hasText: /^Sampled frame 4 of / }).waitFor();
-    const target = await page.evaluate(() => {
-      const v = document.querySelector('video') as HTMLVideoElement;
-      return new Promise<{ t: number; ready: number; err: number | null }>((resolve) => {
-        const done = () => resolve({ t: v.currentTime, ready: v.readyState, err: v.error?.code ?? null });
-        if (v.readyState >= 2 && !v.seeking && v.currentTime > 0) done();
-        else v.addEventListener('seeked', done, { once: true });
-        setTimeout(done, 15_000);
-      });
-    });
+    const target = await afterSeek(page);
     expect(target.err, 'the browser could not play the evidence').toBeNull();
     expect(target.t).toBeGreaterThan(0);
     // On a sampled frame the detected face boxes are drawn over the video.
     await page.locator('svg.boxes[data-frame] rect').first().waitFor();
     // Playing moves on from there (read over HTTP range requests from the evidence file).
-    const reached = await page.evaluate(async (from) => {
-      const v = document.querySelector('video') as HTMLVideoElement;
-      v.muted = true;
-      await v.play();
-      const until = Date.now() + 10_000;
-      while (v.currentTime < from + 0.5 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-      v.pause();
-      return v.currentTime;
-    }, target.t);
+    const reached = await playOn(page, target.t);
     expect(reached).toBeGreaterThan(target.t + 0.5);
     await shot(page, '03-video-playback');
   });

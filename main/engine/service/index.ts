@@ -146,8 +146,8 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
     makePlaybackCopy: (caseId: string, evidenceId: number, examiner?: string) =>
       guard(async () => {
         // Awaited like a comparison (no task events: those are the evidence list's analysis
-        // progress); the view says it is working until the copy is there.
-        if (runningByCase.has(caseId)) throw new DeepscanError('invalid-argument', 'wait until the running analysis of this case has finished');
+        // progress); the view says it is working until the copy is there. withOpenCase refuses
+        // while the case's analysis runs.
         const key = `${caseId}:${evidenceId}`;
         if (copying.has(key)) throw new DeepscanError('invalid-argument', `a playback copy of evidence ${evidenceId} is already being made`);
         const tools = await locateFfmpeg();

@@ -39,11 +39,9 @@ function videoEvidence(store: CaseStore, evidenceId: number): EvidenceRecord & {
   return e as EvidenceRecord & { sha256: string };
 }
 
-function toInfo(rec: ProxyRecord, evidenceId: number, reused: boolean): PlaybackCopyInfo {
-  return {
-    evidenceId, evidenceSha256: rec.evidenceSha256, file: rec.file, sha256: rec.sha256, bytes: rec.bytes, mediaType: rec.mediaType,
-    createdAt: rec.createdAt, ffmpegVersion: rec.ffmpegVersion, ffmpegArgs: rec.ffmpegArgs, reused,
-  };
+/** The record as the API answers it; `evidenceId` is the one asked about (the same bytes may be registered twice). */
+function toInfo({ seq: _seq, ...rec }: ProxyRecord, evidenceId: number, reused: boolean): PlaybackCopyInfo {
+  return { ...rec, evidenceId, reused };
 }
 
 /**

@@ -5,21 +5,13 @@
  * hash, so the same bytes get one copy however often it is asked for. No table of its own: the
  * signed audit entry is the record (and so cannot be changed unnoticed).
  */
+import type { PlaybackCopyInfo } from '../../../common/api.js';
 import type { CaseStore } from './case-store.js';
 
-export interface ProxyRecord {
+/** What the audit entry records: the API's PlaybackCopyInfo without the per-request `reused`, plus the entry's seq. */
+export interface ProxyRecord extends Omit<PlaybackCopyInfo, 'reused'> {
   /** The audit entry's seq. */
   seq: number;
-  evidenceId: number;
-  evidenceSha256: string;
-  /** Absolute path of the copy (case workspace). */
-  file: string;
-  sha256: string;
-  bytes: number;
-  mediaType: string;
-  createdAt: string;
-  ffmpegVersion: string;
-  ffmpegArgs: string[];
 }
 
 export const PROXY_ACTION = 'playback-copy-made';

@@ -46,10 +46,9 @@ export class PlaybackState {
 
   /** The stream URL of the open video (or of its playback copy); null for stills or when no host can stream. */
   readonly src: string | null = $derived.by(() => {
-    const v = this.#video;
-    const d = v.detail;
-    if (!d || !v.caseId || d.evidence.kind !== 'video') return null;
-    return this.playingCopy && this.copy?.evidenceId === d.evidence.id ? this.#url(v.caseId, d.evidence.id, 'playback-copy') : this.#url(v.caseId, d.evidence.id);
+    const t = this.#target();
+    if (!t) return null;
+    return this.playingCopy && this.copy?.evidenceId === t.evidenceId ? this.#url(t.caseId, t.evidenceId, 'playback-copy') : this.#url(t.caseId, t.evidenceId);
   });
 
   /** The open video's case and evidence id, or null. */
