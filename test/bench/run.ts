@@ -9,6 +9,7 @@
  * (decode, detect, classify, total, faces/s per model, peak RSS; pipeline.ts) and the attention
  * cost per face on a B7 (attention.ts); `--ensembles 1,2` prints only that report for the
  * sizes given, `--memory-budget SIZE` overrides the planner's default budget there.
+ * `--op-profile [--b7]` prints where one face's classification time goes, by kind of kernel.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ import { FIXTURES, FIXTURE_SWAP_VIDEO, FIXTURE_VIDEO } from '../helpers/paths.js
 import { benchResponsiveness } from './responsiveness.js';
 import { benchQueue } from './queue.js';
 import { benchAttention } from './attention.js';
+import { benchOpProfile } from './op-profile.js';
 import { benchPipeline } from './pipeline.js';
 import { parseMemoryBudget } from '../../main/engine/pipeline/model-major.js';
 
@@ -52,6 +54,12 @@ async function main(): Promise<void> {
   // --attention [--b7]: CAM and occlusion cost per face against scoring, and session memory (attention.ts).
   if (process.argv.includes('--attention')) {
     await benchAttention(process.argv.includes('--b7'));
+    clearInterval(timer);
+    return;
+  }
+  // --op-profile [--b7]: one face's classification time by kind of kernel (op-profile.ts).
+  if (process.argv.includes('--op-profile')) {
+    await benchOpProfile(process.argv.includes('--b7'));
     clearInterval(timer);
     return;
   }
