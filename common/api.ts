@@ -101,6 +101,12 @@ export type TaskEvent =
   | { type: 'item-finished'; taskId: string; evidencePath: string; status: EvidenceStatus; error: string | null; skipped: boolean }
   | { type: 'task-finished'; taskId: string; status: TaskStatus; error: string | null }
   /**
+   * Progress of a playback copy being made (makePlaybackCopy): 'verify' while the evidence is
+   * re-hashed, then 'transcode' with the position ffmpeg has written (0..1 of the duration).
+   * taskId is null: it is not an analysis, and analysis listeners filtering by task ignore it.
+   */
+  | { type: 'copy-progress'; taskId: null; caseId: string; evidenceId: number; stage: 'verify' | 'transcode'; fraction: number }
+  /**
    * The engine process died (its running tasks were reported failed just before). taskId is
    * null so that listeners filtering by task ignore it; the next call starts a new engine.
    */

@@ -69,6 +69,17 @@ describe('playback copy (deepscan serve + Chromium)', () => {
     expect(await player.getAttribute('src')).toMatch(/\/api\/evidence\//);
     // Chromium cannot decode MPEG-4 Part 2: the player says so and offers a copy.
     await page.getByText(/cannot play the codec of this file/).waitFor({ timeout: 30_000 });
+    // A second subscriber to the host's event stream records the copy's progress as the page gets it.
+    const token = new URL(url).searchParams.get('token');
+    expect(token, 'the start URL carries the session token').toBeTruthy();
+    await page.evaluate((t) => {
+      const seen: unknown[] = [];
+      (window as unknown as { copyEvents: unknown[] }).copyEvents = seen;
+      new EventSource(`/api/events?token=${encodeURIComponent(t)}`).onmessage = (m) => {
+        const e = JSON.parse(String(m.data)) as { type: string };
+        if (e.type === 'copy-progress') seen.push(e);
+      };
+    }, token!);
     await page.getByRole('button', { name: 'Make a playback copy' }).click();
     const dialog = page.getByRole('dialog', { name: 'Who is reviewing?' });
     const label = page.getByTestId('playback-copy-label');
@@ -79,6 +90,9 @@ describe('playback copy (deepscan serve + Chromium)', () => {
     }
     await label.waitFor({ timeout: 120_000 });
     expect(await label.textContent()).toMatch(/Playing a playback copy, not the evidence file/);
+    const progress = (await page.evaluate(() => (window as unknown as { copyEvents: unknown[] }).copyEvents)) as { taskId: null; stage: string; fraction: number }[];
+    expect(progress[0]).toMatchObject({ taskId: null, stage: 'verify', fraction: 0 });
+    expect(progress.at(-1)).toMatchObject({ taskId: null, stage: 'transcode', fraction: 1 });
     expect(await player.getAttribute('src')).toMatch(/\/api\/playback-copy\//);
 
     // The copy plays: seek to sampled frame 3's timestamp, then play on from there.

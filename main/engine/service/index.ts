@@ -22,7 +22,7 @@ import { examinerFor, updateCaseDetails } from './examiner.js';
 import { faceCropUrl, framePreviewUrl, videoDetail } from './video.js';
 import { compareVideos, computeFaceHeatmap, faceOverlays } from './overlays.js';
 import { exportCaseReport, reportFileInfo, saveReportCopy } from './report.js';
-import { makePlaybackCopy as makeCopy, playbackCopyInfo } from './proxies.js';
+import { copyProgressEmitter, makePlaybackCopy as makeCopy, playbackCopyInfo } from './proxies.js';
 
 export interface WorkstationService extends DeepscanApi {
   /** Cancels every running analysis, waits until each has stopped and closes the cached case connections (clean shutdown). */
@@ -145,8 +145,8 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
 
     makePlaybackCopy: (caseId: string, evidenceId: number, examiner?: string) =>
       guard(async () => {
-        // Awaited like a comparison (no task events: those are the evidence list's analysis
-        // progress); the view says it is working until the copy is there. withOpenCase refuses
+        // Awaited like a comparison; its progress goes out as 'copy-progress' events (taskId
+        // null, so the evidence list's analysis progress ignores them). withOpenCase refuses
         // while the case's analysis runs.
         const key = `${caseId}:${evidenceId}`;
         if (copying.has(key)) throw new DeepscanError('invalid-argument', `a playback copy of evidence ${evidenceId} is already being made`);
@@ -154,7 +154,8 @@ export function createWorkstationService(opts: { home?: string } = {}): Workstat
         const controller = new AbortController();
         copying.set(key, controller);
         try {
-          return await withOpenCase(caseId, (c) => makeCopy(c, tools, evidenceId, { signal: controller.signal }), examiner);
+          const onProgress = copyProgressEmitter((stage, fraction) => emit({ type: 'copy-progress', taskId: null, caseId, evidenceId, stage, fraction }));
+          return await withOpenCase(caseId, (c) => makeCopy(c, tools, evidenceId, { signal: controller.signal, onProgress }), examiner);
         } finally {
           copying.delete(key);
         }

@@ -20,7 +20,8 @@ import { CaseStore } from '../store/case-store.js';
 import { PROXY_ACTION } from '../store/proxies.js';
 import { isDeepscanError } from '../util/errors.js';
 import { createWorkstationService } from './index.js';
-import { makePlaybackCopy, playbackCopyInfo, PROXY_DIR } from './proxies.js';
+import type { TaskEvent } from '../../../common/api.js';
+import { copyProgressEmitter, makePlaybackCopy, playbackCopyInfo, PROXY_DIR } from './proxies.js';
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -215,8 +216,32 @@ describe('cancelling a playback copy (through the workstation service)', () => {
       audit.close();
     }
 
+    // The whole copy, with its progress as events for this case and evidence only.
+    const events: TaskEvent[] = [];
+    const unsubscribe = service.onTaskEvent((e) => events.push(e));
     const made = await service.makePlaybackCopy(caseId, id, 'tester');
+    unsubscribe();
     expect(made.ok && made.value.reused).toBe(false);
     expect(await service.cancelPlaybackCopy(caseId, id)).toEqual({ ok: true, value: { cancelled: false } });
+    const progress = events.filter((e) => e.type === 'copy-progress');
+    expect(progress).toHaveLength(events.length); // nothing that reads as an analysis
+    for (const e of progress) expect(e).toMatchObject({ taskId: null, caseId, evidenceId: id });
+    expect(progress[0]).toMatchObject({ stage: 'verify', fraction: 0 });
+    const encoded = progress.filter((e) => e.stage === 'transcode').map((e) => e.fraction);
+    // ffmpeg reports about twice a second while it encodes the 30 s clip: several steps, in order, ending at 1.
+    expect(encoded.length).toBeGreaterThanOrEqual(3);
+    expect(encoded.some((f) => f > 0 && f < 1)).toBe(true);
+    expect(encoded).toEqual([...encoded].sort((a, b) => a - b));
+    expect(encoded.at(-1)).toBe(1);
+    expect(progress.at(-1)).toMatchObject({ stage: 'transcode', fraction: 1 });
   }, 180_000);
+});
+
+describe('copyProgressEmitter', () => {
+  it('passes each stage change, steps of at least 1 %, and the end; drops the rest', () => {
+    const sent: [string, number][] = [];
+    const emit = copyProgressEmitter((stage, f) => sent.push([stage, f]));
+    for (const [stage, f] of [['verify', 0], ['verify', 1], ['transcode', 0], ['transcode', 0.004], ['transcode', 0.012], ['transcode', 0.015], ['transcode', 0.5], ['transcode', 0.5], ['transcode', 0.995], ['transcode', 0.999], ['transcode', 1], ['transcode', 1]] as const) emit(stage, f);
+    expect(sent).toEqual([['verify', 0], ['verify', 1], ['transcode', 0], ['transcode', 0.012], ['transcode', 0.5], ['transcode', 0.995], ['transcode', 1]]);
+  });
 });

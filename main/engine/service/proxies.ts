@@ -57,9 +57,25 @@ export async function playbackCopyInfo(store: CaseStore, evidenceId: number): Pr
   return st?.isFile() && st.size === rec.bytes ? toInfo(rec, evidenceId, true) : null;
 }
 
+export type CopyProgressFn = (stage: 'verify' | 'transcode', fraction: number) => void;
+
+/**
+ * Thins ffmpeg's progress (a report every half second or so) to what a progress bar needs:
+ * every change of stage, then steps of at least `step`, and always the end (fraction 1).
+ */
+export function copyProgressEmitter(send: CopyProgressFn, step = 0.01): CopyProgressFn {
+  let last: { stage: string; fraction: number } | null = null;
+  return (stage, fraction) => {
+    if (last && last.stage === stage && fraction < 1 && fraction - last.fraction < step) return;
+    if (last && last.stage === stage && fraction === last.fraction) return;
+    last = { stage, fraction };
+    send(stage, fraction);
+  };
+}
+
 export interface MakeCopyOptions {
   signal?: AbortSignal;
-  onProgress?: (stage: 'verify' | 'transcode', fraction: number) => void;
+  onProgress?: CopyProgressFn;
 }
 
 /** Makes (or reuses) the playback copy of evidence `evidenceId`; see the module comment. */

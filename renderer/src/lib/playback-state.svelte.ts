@@ -5,7 +5,7 @@
  * frame elsewhere (timeline, stepping) seeks the player to that frame's timestamp.
  * The element itself stays in the view; this class holds what it shows and decides.
  */
-import type { DeepscanClient, FrameInfo, PlaybackCopyInfo } from '../../../common/api.js';
+import type { DeepscanClient, FrameInfo, PlaybackCopyInfo, TaskEvent } from '../../../common/api.js';
 import type { ApiError } from '../../../common/result.js';
 import { attempt } from './resource.svelte.js';
 import type { MediaUrlFn } from './media-url.js';
@@ -14,6 +14,8 @@ import type { VideoState } from './video-state.svelte.js';
 /** MediaError codes (the DOM's constants, without needing a DOM here). */
 const MEDIA_ERR_DECODE = 3;
 const MEDIA_ERR_SRC_NOT_SUPPORTED = 4;
+
+type PlaybackApi = Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy' | 'cancelPlaybackCopy' | 'onTaskEvent'>;
 
 export class PlaybackState {
   /** Playback position in seconds, as the element reports it. */
@@ -31,14 +33,16 @@ export class PlaybackState {
   playingCopy = $state(false);
   /** A copy is being made (it takes about as long as ffmpeg needs to re-encode the video). */
   copyWorking = $state(false);
+  /** How far the copy being made is: the evidence re-hash, then ffmpeg's position (0..1); null before the first report. */
+  copyProgress = $state<{ stage: 'verify' | 'transcode'; fraction: number } | null>(null);
   copyError = $state<ApiError | null>(null);
 
   readonly #video: VideoState;
   readonly #url: MediaUrlFn;
-  readonly #api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy' | 'cancelPlaybackCopy'> | null;
+  readonly #api: PlaybackApi | null;
   #n = 0;
 
-  constructor(video: VideoState, url: MediaUrlFn, api: Pick<DeepscanClient, 'getPlaybackCopy' | 'makePlaybackCopy' | 'cancelPlaybackCopy'> | null = null) {
+  constructor(video: VideoState, url: MediaUrlFn, api: PlaybackApi | null = null) {
     this.#video = video;
     this.#url = url;
     this.#api = api;
@@ -78,6 +82,9 @@ export class PlaybackState {
     if (!t || !this.#api || this.copyWorking) return false;
     this.copyWorking = true;
     this.copyError = null;
+    this.copyProgress = null;
+    // Subscribed only while this copy is made: its events name the case and evidence.
+    const unsubscribe = this.#api.onTaskEvent((ev) => this.#onEvent(ev, t));
     try {
       const r = await attempt(() => (examiner ? this.#api!.makePlaybackCopy(t.caseId, t.evidenceId, examiner) : this.#api!.makePlaybackCopy(t.caseId, t.evidenceId)));
       const now = this.#target();
@@ -91,8 +98,16 @@ export class PlaybackState {
       this.playCopy();
       return true;
     } finally {
+      unsubscribe();
       this.copyWorking = false;
+      this.copyProgress = null;
     }
+  }
+
+  #onEvent(ev: TaskEvent, t: { caseId: string; evidenceId: number }): void {
+    if (ev.type !== 'copy-progress' || ev.caseId !== t.caseId || ev.evidenceId !== t.evidenceId || !this.copyWorking) return;
+    if (!Number.isFinite(ev.fraction)) return;
+    this.copyProgress = { stage: ev.stage, fraction: Math.min(1, Math.max(0, ev.fraction)) };
   }
 
   /** Stops the copy being made for the open video (ffmpeg is killed; nothing is kept). */

@@ -199,6 +199,43 @@ describe('video view', () => {
     expect((screen.getByLabelText('Evidence playback') as HTMLVideoElement).getAttribute('src')).toBe(`/api/evidence/${SUMMARY.id}/1?token=t`);
   });
 
+  it('shows the copy\'s progress from its events (this evidence only), then clears it when the copy is there', async () => {
+    let finish: ((v: Awaited<ReturnType<FakeApi['makePlaybackCopy']>>) => void) | null = null;
+    const api = analysedFake({
+      getPlaybackCopy: async () => ok(null),
+      makePlaybackCopy: () => new Promise((resolve) => (finish = resolve)),
+    });
+    const { app } = await start(api, sourceUrl);
+    app.prefs.setExaminer('J. Doe');
+    await openVideo(app);
+    app.playback.failed(4);
+    await settle();
+    await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
+    await settle();
+    expect(screen.queryByTestId('playback-copy-progress')).toBeNull(); // nothing reported yet
+    api.emit({ type: 'copy-progress', taskId: null, caseId: SUMMARY.id, evidenceId: 1, stage: 'verify', fraction: 0 });
+    await settle();
+    const bar = () => within(screen.getByTestId('playback-copy-progress')).getByRole('progressbar', { name: 'Playback copy progress' }) as HTMLProgressElement;
+    expect(screen.getByTestId('playback-copy-progress').textContent).toContain('Checking the evidence hash');
+    expect(bar().hasAttribute('value')).toBe(false); // indeterminate while hashing
+    api.emit({ type: 'copy-progress', taskId: null, caseId: SUMMARY.id, evidenceId: 1, stage: 'transcode', fraction: 0.426 });
+    await settle();
+    expect(screen.getByTestId('playback-copy-progress').textContent).toContain('Encoded 42 %');
+    expect(bar().value).toBeCloseTo(0.426, 6);
+    // Another evidence item's or another case's copy does not move this bar.
+    api.emit({ type: 'copy-progress', taskId: null, caseId: SUMMARY.id, evidenceId: 2, stage: 'transcode', fraction: 0.9 });
+    api.emit({ type: 'copy-progress', taskId: null, caseId: 'case-other', evidenceId: 1, stage: 'transcode', fraction: 0.9 });
+    await settle();
+    expect(bar().value).toBeCloseTo(0.426, 6);
+    // Nor does the analysis progress of the evidence list read it as an analysis.
+    expect(app.caseState.task).toBeNull();
+    finish!(ok(COPY));
+    await settle();
+    expect(screen.queryByTestId('playback-copy-progress')).toBeNull();
+    expect(screen.getByTestId('playback-copy-label')).toBeTruthy();
+    expect(api.listeners.size).toBe(1); // the copy's subscription is gone; the case's own remains
+  });
+
   it('cancels a copy being made: the engine is asked to stop, no error is shown, and the offer comes back', async () => {
     let finish: ((v: Awaited<ReturnType<FakeApi['makePlaybackCopy']>>) => void) | null = null;
     const cancels: unknown[][] = [];
