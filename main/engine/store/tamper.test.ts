@@ -3,7 +3,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIP, buildAuditCase } from '../../../test/helpers/audit-case.js';
+import { CLIP, REF, buildAuditCase } from '../../../test/helpers/audit-case.js';
 import { tempDir } from '../../../test/helpers/paths.js';
 import { installationKeyIds, installationKeyring } from '../case/signing-key.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -195,17 +195,84 @@ describe('tamper-evident results', () => {
   it('a database from before signing: its entries are unsigned legacy entries, later ones are signed', () => {
     const file = join(work, 'legacy.sqlite');
     const old = openCaseDb(file, { migrations: MIGRATIONS.filter((m) => m.version < 6) });
+    old.prepare('INSERT INTO case_info (id, name, number, examiner, folder, created_at, created_by_version) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run('00112233445566aa', 'Old case', null, 'alice', '/evidence/old', '2025-01-02T03:04:05.000Z', '0.0.1');
     appendAudit(old, 'alice', 'case-created', { name: 'Old case' });
     appendAudit(old, 'alice', 'evidence-analyzed', { path: 'a.mp4', score: 0.5 });
     old.close();
     const store = new CaseStore(file, { keyring: installationKeyring(home, { write: true }) });
     try {
-      store.write(() => store.audit('alice', 'run-started', { run: 2 }));
+      // A real run (row and entry together): a bare entry would name a run the database lacks.
+      store.startRun({ params: { frames: 2 }, softwareVersion: '0.1.0', stageVersions: { faces: 1 }, executionProvider: 'cpu', host: 'h', pid: 1 }, 'alice');
       const v = verifyCaseAudit(store.db, { trustedKeyIds: trusted });
       expect(v).toMatchObject({ ok: true, entries: 3, legacyEntries: 2, signedEntries: 1, installationKey: true });
       expect(readAudit(store.db).map((e) => e.signature === null)).toEqual([true, true, false]);
     } finally {
       store.close();
     }
+  });
+});
+
+/**
+ * The tables the report prints from without a result digest — case details, runs and the
+ * integrity history — are checked against the entries that describe them (record-check.ts).
+ */
+describe('case details, runs and integrity history against the log', () => {
+  let recorded: string;
+
+  beforeAll(() => {
+    recorded = join(work, 'recorded.sqlite');
+    copyFileSync(pristine, recorded);
+    const store = new CaseStore(recorded, { keyring: installationKeyring(home, { write: true }) });
+    try {
+      store.updateCaseDetails({ examiner: 'F. Second' }, 'E. Examiner');
+      const run = store.listRuns()[0];
+      store.finishRun(run.id, 'completed', null, 'E. Examiner', { items: 1 });
+      const ref = store.listEvidence().find((e) => e.relPath === REF)!;
+      store.recordIntegrityFailure(ref, { kind: 'changed', observedSha256: 'ee'.repeat(32), observedSize: 17, observedMtimeMs: 1, phase: 'before-decode', detail: 'size 15 → 17 bytes' }, 'E. Examiner');
+    } finally {
+      store.close();
+    }
+  });
+
+  /** A copy of `recorded` edited through a raw connection. */
+  function edited(edit: (db: Database.Database) => void): string {
+    const file = join(work, `recorded-${n++}.sqlite`);
+    copyFileSync(recorded, file);
+    const db = new Database(file);
+    try {
+      edit(db);
+    } finally {
+      db.close();
+    }
+    return file;
+  }
+
+  it('the untouched case verifies, with its changed details, finished run and integrity failure', () => {
+    expect(verify(recorded).problems).toEqual([]);
+  });
+
+  const edits: [string, (db: Database.Database) => void, RegExp][] = [
+    ['case_info.examiner', (db) => db.exec("UPDATE case_info SET examiner = 'Mallory'"), /^case details: examiner is "Mallory" in the database but "F\. Second" in audit entry \d+ \(edited by hand\)$/],
+    ['case_info.name', (db) => db.exec("UPDATE case_info SET name = 'Other case'"), /^case details: name is "Other case" in the database but "Tamper" in audit entry \d+/],
+    ['case_info.folder', (db) => db.exec("UPDATE case_info SET folder = '/elsewhere'"), /^case details: folder is "\/elsewhere" in the database but ".*evidence" in audit entry \d+/],
+    ['runs.params', (db) => db.exec(`UPDATE runs SET params = '{"frames":32}'`), /^run 1: params is \{"frames":32\} in the database but \{"frames":2\} in audit entry \d+ \(edited by hand\)$/],
+    ['runs.execution_provider', (db) => db.exec("UPDATE runs SET execution_provider = 'cuda'"), /^run 1: execution_provider is "cuda" in the database but "cpu" in audit entry \d+/],
+    ['runs.stage_versions', (db) => db.exec(`UPDATE runs SET stage_versions = '{"faces":2}'`), /^run 1: stage_versions is \{"faces":2\}/],
+    ['runs.status', (db) => db.exec("UPDATE runs SET status = 'failed', error = 'x'"), /^run 1: status is "failed" in the database but "completed" in audit entry \d+/],
+    ['DELETE a run', (db) => db.exec('PRAGMA foreign_keys = OFF; DELETE FROM runs'), /^run 1: recorded by audit entry \d+ but no longer in the database \(deleted\)$/],
+    ['INSERT a run by hand', (db) => db.exec(`INSERT INTO runs (started_at, status, params, software_version, stage_versions, execution_provider, host, pid)
+        VALUES ('2026-01-01T00:00:00Z', 'completed', '{}', '0', '{}', 'cpu', 'h', 1)`), /^run 2: no audit entry records its start \(runs row inserted by hand\)$/],
+    ['DELETE an integrity failure', (db) => db.exec('DELETE FROM integrity_events'), /^integrity events of ref\.mp4: the failure recorded by audit entry \d+ is no longer in the database \(deleted\)$/],
+    ['integrity_events.observed_sha256', (db) => db.prepare('UPDATE integrity_events SET observed_sha256 = ?').run('00'.repeat(32)), /^integrity events of ref\.mp4: event 1 observed_sha256 is "0{64}" in the database but "e{64}" in audit entry \d+/],
+    ['integrity_events.detail', (db) => db.exec("UPDATE integrity_events SET detail = 'nothing'"), /^integrity events of ref\.mp4: event 1 detail is "nothing"/],
+    ['INSERT an integrity failure by hand', (db) => db.exec(`INSERT INTO integrity_events (evidence_id, detected_at, kind, expected_sha256, observed_sha256, phase)
+        SELECT id, '2026-01-01T00:00:00Z', 'missing', sha256, NULL, 'ingest' FROM evidence WHERE rel_path = 'sub/clip.mp4'`), /^integrity events of sub\/clip\.mp4: event 1 is not recorded by any audit entry \(inserted by hand\)$/],
+  ];
+
+  it.each(edits)('%s edited with sqlite3 is named by audit verify', (_what, edit, expected) => {
+    const v = verify(edited(edit));
+    expect(v.ok).toBe(false);
+    expect(v.problems.some((p) => expected.test(p)), v.problems.join('\n')).toBe(true);
   });
 });

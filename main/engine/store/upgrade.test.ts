@@ -95,7 +95,8 @@ describe('schema upgrade', () => {
       ]);
 
       // The upgraded case goes on: new entries are signed and the old ones read as legacy.
-      store.write(() => store.audit('E. Examiner', 'run-started', { run: 2 }));
+      // A real run (row and entry together): a bare entry would name a run the database lacks.
+      store.startRun({ params: { frames: 2 }, softwareVersion: '0.1.0', stageVersions: { faces: 1 }, executionProvider: 'cpu', host: 'h', pid: 1 }, 'E. Examiner');
       const v = verifyCaseAudit(store.db, { trustedKeyIds: store.keyring?.trustedKeyIds });
       expect(v).toMatchObject({ ok: true, entries: 5, legacyEntries: 4, signedEntries: 1, installationKey: true, firstBadSeq: null });
     } finally {

@@ -1,11 +1,13 @@
 import { keyIdOf, verifyEntrySignature } from './audit-signing.js';
 import { readAudit, verifyAuditChain, type AuditEntry, type AuditVerification } from './audit.js';
 import type { CaseDb } from './db.js';
+import { checkRecordedTables } from './record-check.js';
 import { currentResults, describeDifference, entryResults, type ResultDigest } from './result-digest.js';
 
 /**
- * Full verification of a case's audit log: the hash chain, every entry's signature, and every
- * result row against the digest of the entry that wrote it. Reports the first failure by name
+ * Full verification of a case's audit log: the hash chain, every entry's signature, every
+ * result row against the digest of the entry that wrote it, and the case details, runs and
+ * integrity history against the entries that describe them (record-check.ts). Reports the first failure by name
  * and keeps the others (problems) for the examiner.
  */
 export interface CaseAuditVerification extends AuditVerification {
@@ -39,6 +41,8 @@ export function verifyCaseAudit(db: CaseDb, opts: VerifyOptions = {}): CaseAudit
   if (!chain.ok) problems.push({ seq: chain.firstBadSeq, text: chain.problem! });
   const sig = checkSignatures(db, entries, opts.trustedKeyIds, problems);
   const results = checkResults(db, entries, sig.legacy > 0, problems);
+  // Case details, runs and integrity history against the entries that describe them.
+  checkRecordedTables(db, entries, sig.legacy > 0, problems);
   const first = problems[0] ?? null;
   return {
     ok: problems.length === 0, entries: chain.entries, headHash: chain.headHash,

@@ -196,8 +196,18 @@ describe('DeepFakeClassifier ONNX graph', () => {
     expect(out.logit.dims).toEqual([2, 1]);
     expect(out.prob.dims).toEqual([2, 1]);
     const l = out.logit.data as Float32Array;
+    const p = out.prob.data as Float32Array;
     expect(Number.isFinite(l[0]) && Number.isFinite(l[1])).toBe(true);
-    expect(l[0]).not.toBe(l[1]);
+    // Seeded random weights leave a 26-block network whose output hardly depends on its input
+    // (about 1e-8 between inputs, below float32 resolution on some CPUs), so the two logits are
+    // not compared with each other; the B0 test above checks real numbers against the reference.
+    // What is checked: each batch item equals that input run alone, and prob = sigmoid(logit).
+    for (const k of [0, 1]) {
+      const one = input.subarray(k * 3 * S * S, (k + 1) * 3 * S * S);
+      const alone = await session.run({ input: new ort.Tensor('float32', one, [1, 3, S, S]) });
+      expect(Math.abs((alone.logit.data as Float32Array)[0] - l[k])).toBeLessThan(1e-5);
+      expect(Math.abs(p[k] - 1 / (1 + Math.exp(-l[k])))).toBeLessThan(1e-6);
+    }
   });
 
   it('builds a b2 graph for another input size', async () => {
