@@ -11,10 +11,9 @@
 import { rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FaceInfo, VideoDetail } from '../../common/api.js';
 import { ENGINE_OPERATIONS } from '../../common/operations.js';
 import { ok } from '../../common/result.js';
-import { analysedFake, SUMMARY, type FakeApi } from '../../renderer/src/lib/test-fakes.js';
+import { analysedFake, stretchVideo, SUMMARY, type FakeApi } from '../../renderer/src/lib/test-fakes.js';
 import { buildRenderer, CHROMIUM, launch, requirePaths, serveStatic, shot } from './harness.js';
 
 const FACES = 5000;
@@ -24,21 +23,7 @@ const CROP = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJ
 /** The fake's analysed video stretched to FACES / 2 sampled frames of two people, every face flagged, scores distinct. */
 function bigFake(): FakeApi {
   const api = analysedFake({ getFaceCrop: async () => ok(CROP) }, false);
-  const base = api.videos.get(1) as VideoDetail;
-  const frames = FACES / 2;
-  const out = Array.from({ length: frames }, (_, s) => {
-    const src = base.frames[s % base.frames.length];
-    return {
-      ...src,
-      id: 10_000 + s,
-      sampleNo: s,
-      index: s * 3,
-      pts: s * 0.1,
-      faces: src.faces.map((f, k): FaceInfo => ({ ...structuredClone(f), id: 100_000 + 2 * s + k, ensemble: 0.99 - ((2 * s + k) * 0.49) / FACES })),
-    };
-  });
-  api.rows[0] = { ...api.rows[0], sampledFrames: frames, faces: FACES };
-  api.videos.set(1, { ...base, evidence: { ...api.rows[0] }, frames: out, tracks: base.tracks.map((t) => ({ ...t, faces: frames, frames: out.map((f) => f.index) })) });
+  stretchVideo(api, FACES / 2, (n) => 0.99 - (n * 0.49) / FACES);
   return api;
 }
 

@@ -37,10 +37,10 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** A copy of the case database with `edit` applied through a raw connection (no Deepscan code). */
-function tampered(edit: (db: Database.Database) => void): string {
+/** A copy of the case database (`from`, default the pristine one) with `edit` applied through a raw connection (no Deepscan code). */
+function tampered(edit: (db: Database.Database) => void, from = pristine): string {
   const file = join(work, `copy-${n++}.sqlite`);
-  copyFileSync(pristine, file);
+  copyFileSync(from, file);
   const db = new Database(file);
   try {
     edit(db);
@@ -235,19 +235,6 @@ describe('case details, runs and integrity history against the log', () => {
     }
   });
 
-  /** A copy of `recorded` edited through a raw connection. */
-  function edited(edit: (db: Database.Database) => void): string {
-    const file = join(work, `recorded-${n++}.sqlite`);
-    copyFileSync(recorded, file);
-    const db = new Database(file);
-    try {
-      edit(db);
-    } finally {
-      db.close();
-    }
-    return file;
-  }
-
   it('the untouched case verifies, with its changed details, finished run and integrity failure', () => {
     expect(verify(recorded).problems).toEqual([]);
   });
@@ -271,7 +258,7 @@ describe('case details, runs and integrity history against the log', () => {
   ];
 
   it.each(edits)('%s edited with sqlite3 is named by audit verify', (_what, edit, expected) => {
-    const v = verify(edited(edit));
+    const v = verify(tampered(edit, recorded));
     expect(v.ok).toBe(false);
     expect(v.problems.some((p) => expected.test(p)), v.problems.join('\n')).toBe(true);
   });

@@ -360,6 +360,28 @@ export function fakeApi(overrides: Partial<DeepscanClient> = {}, withPicker = tr
 }
 
 /** A fake whose first row is an analysed video (the one videoDetail() describes). */
+/**
+ * Stretches the fake's analysed video (evidence 1) to `frames` sampled frames of its two people,
+ * for tests at scale. Face ids are 100000 + 2 × frame + k (k: the face's place in its frame);
+ * `ensemble(n)` sets face n's score (n = 2 × frame + k), else the base faces' scores repeat.
+ */
+export function stretchVideo(api: FakeApi, frames: number, ensemble?: (n: number) => number): void {
+  const base = api.videos.get(1) as VideoDetail;
+  const out = Array.from({ length: frames }, (_, s) => {
+    const src = base.frames[s % base.frames.length];
+    return {
+      ...src,
+      id: 10_000 + s,
+      sampleNo: s,
+      index: s * 3,
+      pts: s * 0.1,
+      faces: src.faces.map((f, k): FaceInfo => ({ ...structuredClone(f), id: 100_000 + 2 * s + k, ...(ensemble ? { ensemble: ensemble(2 * s + k) } : {}) })),
+    };
+  });
+  api.rows[0] = { ...api.rows[0], sampledFrames: frames, faces: 2 * frames };
+  api.videos.set(1, { ...base, evidence: { ...api.rows[0] }, frames: out, tracks: base.tracks.map((t) => ({ ...t, faces: frames, frames: out.map((f) => f.index) })) });
+}
+
 export function analysedFake(overrides: Partial<DeepscanClient> = {}, withPicker = true): FakeApi {
   const api = fakeApi(overrides, withPicker);
   api.rows[0] = { ...api.rows[0], status: 'analyzed', sampledFrames: 8, faces: 16, integrity: 'ok' };

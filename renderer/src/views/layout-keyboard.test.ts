@@ -32,6 +32,18 @@ const COPY: PlaybackCopyInfo = {
   bytes: 1234, mediaType: 'video/mp4', createdAt: '2026-12-02T10:00:00.000Z', ffmpegVersion: '5.1.8', ffmpegArgs: ['-c:v', 'libx264'], reused: false,
 };
 
+/** Opens the video, lets the player fail on its codec and asks for a playback copy (as J. Doe). */
+async function askForCopy(api: FakeApi): Promise<Workstation> {
+  const { app } = await start(api, sourceUrl);
+  app.prefs.setExaminer('J. Doe');
+  await openVideo(app);
+  app.playback.failed(4);
+  await settle();
+  await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
+  await settle();
+  return app;
+}
+
 async function openVideo(app: Workstation) {
   await fireEvent.click(screen.getByRole('button', { name: 'Open clips/interview.mp4' }));
   await settle();
@@ -205,13 +217,7 @@ describe('video view', () => {
       getPlaybackCopy: async () => ok(null),
       makePlaybackCopy: () => new Promise((resolve) => (finish = resolve)),
     });
-    const { app } = await start(api, sourceUrl);
-    app.prefs.setExaminer('J. Doe');
-    await openVideo(app);
-    app.playback.failed(4);
-    await settle();
-    await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
-    await settle();
+    const app = await askForCopy(api);
     expect(screen.queryByTestId('playback-copy-progress')).toBeNull(); // nothing reported yet
     api.emit({ type: 'copy-progress', taskId: null, caseId: SUMMARY.id, evidenceId: 1, stage: 'verify', fraction: 0 });
     await settle();
@@ -248,13 +254,7 @@ describe('video view', () => {
         return ok({ cancelled: true });
       },
     });
-    const { app } = await start(api, sourceUrl);
-    app.prefs.setExaminer('J. Doe');
-    await openVideo(app);
-    app.playback.failed(4);
-    await settle();
-    await fireEvent.click(screen.getByRole('button', { name: 'Make a playback copy' }));
-    await settle();
+    const app = await askForCopy(api);
     expect(screen.getByText(/Making the playback copy/)).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Cancel' }));
     await settle();

@@ -5,9 +5,9 @@
  */
 import { fireEvent, render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import type { FaceInfo, ReviewInfo, VideoDetail } from '../../../common/api.js';
+import type { ReviewInfo, VideoDetail } from '../../../common/api.js';
 import App from '../App.svelte';
-import { analysedFake, SUMMARY, type FakeApi } from '../lib/test-fakes.js';
+import { analysedFake, stretchVideo, SUMMARY, type FakeApi } from '../lib/test-fakes.js';
 import { Workstation } from '../lib/workstation.svelte.js';
 import { settle } from './dom-test-kit.js';
 
@@ -16,20 +16,7 @@ const N = 1200;
 /** The fake's analysed video stretched to `frames` sampled frames (two people in each). */
 function bigFake(frames = N): FakeApi {
   const api = analysedFake();
-  const base = api.videos.get(1) as VideoDetail;
-  const out = Array.from({ length: frames }, (_, s) => {
-    const src = base.frames[s % base.frames.length];
-    return {
-      ...src,
-      id: 10_000 + s,
-      sampleNo: s,
-      index: s * 3,
-      pts: s * 0.1,
-      faces: src.faces.map((f, k): FaceInfo => ({ ...structuredClone(f), id: 100_000 + 2 * s + k })),
-    };
-  });
-  api.rows[0] = { ...api.rows[0], sampledFrames: frames, faces: 2 * frames };
-  api.videos.set(1, { ...base, evidence: { ...api.rows[0] }, frames: out, tracks: base.tracks.map((t) => ({ ...t, faces: frames, frames: out.map((f) => f.index) })) });
+  stretchVideo(api, frames);
   return api;
 }
 
